@@ -1,0 +1,49 @@
+"""Argument parsing and dispatch; each area module adds its own subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from types import ModuleType
+
+from incident_mcp import __version__
+from incident_mcp.cli import serve_cmds
+from incident_mcp.cli.common import error
+from incident_mcp.errors import IncidentMCPError
+
+AREAS: tuple[ModuleType, ...] = (serve_cmds,)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full parser with every area's subcommands."""
+    parser = argparse.ArgumentParser(
+        prog="incident-mcp",
+        description="Incident response for solo founders: MCP server, runbooks, status checks, records.",
+    )
+    parser.add_argument("--version", action="version", version=f"incident-mcp {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for area in AREAS:
+        area.add_commands(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; our errors become one line on stderr and exit code 2, never a traceback."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        code: int = args.func(args)
+    except IncidentMCPError as err:
+        error(str(err))
+        return 2
+    except KeyboardInterrupt:
+        error("interrupted")
+        return 130
+    except BrokenPipeError:
+        sys.stderr.close()
+        return 1
+    return code

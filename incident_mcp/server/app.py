@@ -1,0 +1,26 @@
+"""Builds the MCPServer and registers every area's tools."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from mcp.server import MCPServer
+
+from incident_mcp import __version__
+from incident_mcp.server.common import ServerContext
+
+INSTRUCTIONS = (
+    "incident-mcp helps a solo founder run incident response in their Company OS repository. "
+    "Start with load_context to learn the company's stack, services and open incidents."
+)
+
+AREAS: tuple[ModuleType, ...] = ()
+
+
+def build_server(workspace: str | None = None, *, read_only: bool = False) -> MCPServer:
+    """An MCPServer for the workspace (located per call from ``workspace``, env or cwd)."""
+    server = MCPServer("incident-mcp", version=__version__, instructions=INSTRUCTIONS)
+    ctx = ServerContext(workspace_hint=workspace, read_only=read_only)
+    for area in AREAS:
+        area.register(server, ctx)
+    return server

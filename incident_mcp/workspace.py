@@ -1,0 +1,237 @@
+"""The workspace (a Company OS repository root): locating it, confined paths, atomic writes, locks.
+
+Every file the core reads or writes goes through ``Workspace.path`` so that no id, slug or
+relative path supplied by an agent can reach outside the repository, and every write goes
+through ``atomic_write`` / ``create_exclusive`` so a crash leaves either the old or the new file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import os
+import re
+import secrets
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from incident_mcp.errors import PathEscapeError, WorkspaceError
+
+CONFIG_NAME = "company.config.yaml"
+ENV_VAR = "INCIDENT_MCP_WORKSPACE"
+STATE_DIR = ".incident-mcp"
+TEMP_MARK = ".incident-mcp-tmp"
+_DRIVE = re.compile(r"^[A-Za-z]:")
+# Characters that must never appear in a path segment: controls, separators and bidi/format marks.
+_FORBIDDEN_CATEGORIES = {"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"}
+
+
+def is_temp_name(name: str) -> bool:
+    """Whether a file name is one of our in-flight temp files (never listed as an artifact)."""
+    return TEMP_MARK in name
+
+
+def check_relative(rel: str) -> PurePosixPath:
+    """Check that ``rel`` is a plain relative POSIX path with no way out; return it parsed."""
+    if not isinstance(rel, str) or not rel:
+        raise PathEscapeError("empty path")
+    if "\x00" in rel:
+        raise PathEscapeError("path contains a NUL byte")
+    if "\\" in rel:
+        raise PathEscapeError(f"path {rel!r} contains a backslash; use '/'")
+    if rel.startswith("/") or _DRIVE.match(rel):
+        raise PathEscapeError(f"path {rel!r} is absolute; give a path relative to the workspace")
+    for ch in rel:
+        if unicodedata.category(ch) in _FORBIDDEN_CATEGORIES:
+            raise PathEscapeError(f"path {rel!r} contains control or direction character U+{ord(ch):04X}")
+    parts = PurePosixPath(rel).parts
+    if any(p in ("..", ".") for p in rel.split("/")) or not parts:
+        raise PathEscapeError(f"path {rel!r} contains '.' or '..' segments")
+    return PurePosixPath(*parts)
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """A Company OS repository root; all paths handed out are inside it."""
+
+    root: Path
+
+    @classmethod
+    def at(cls, root: Path | str) -> Workspace:
+        """Open the workspace at ``root`` (it must be an existing folder)."""
+        path = Path(root).expanduser()
+        if not path.is_dir():
+            raise WorkspaceError(f"workspace {str(path)!r} is not a folder")
+        return cls(path.resolve())
+
+    @classmethod
+    def locate(cls, explicit: Path | str | None = None, *, cwd: Path | None = None) -> Workspace:
+        """Find the workspace: explicit argument, else $INCIDENT_MCP_WORKSPACE, else walk up to the config."""
+        if explicit:
+            return cls.at(explicit)
+        env = os.environ.get(ENV_VAR)
+        if env:
+            return cls.at(env)
+        start = (cwd or Path.cwd()).resolve()
+        for folder in (start, *start.parents):
+            if (folder / CONFIG_NAME).is_file():
+                return cls(folder)
+        raise WorkspaceError(
+            f"no {CONFIG_NAME} found in {start} or any parent folder; "
+            f"pass --workspace DIR or set {ENV_VAR}"
+        )
+
+    @property
+    def config_path(self) -> Path:
+        """Where company.config.yaml lives."""
+        return self.root / CONFIG_NAME
+
+    @property
+    def artifacts_dir(self) -> Path:
+        """The artifacts/ folder (may not exist yet)."""
+        return self.root / "artifacts"
+
+    def path(self, rel: str) -> Path:
+        """Resolve ``rel`` inside the workspace, refusing anything that would leave it.
+
+        Symlinks are resolved before the containment check, so a link inside the workspace
+        that points outside is refused like ``..`` is.
+        """
+        parsed = check_relative(rel)
+        candidate = self.root.joinpath(*parsed.parts)
+        resolved = candidate.resolve()
+        if resolved != self.root and self.root not in resolved.parents:
+            raise PathEscapeError(f"path {rel!r} leads outside the workspace")
+        return candidate
+
+    def rel(self, path: Path) -> str:
+        """The workspace-relative POSIX form of an absolute path inside the workspace."""
+        return path.resolve().relative_to(self.root).as_posix() if path.is_absolute() else path.as_posix()
+
+    def contains(self, path: Path) -> bool:
+        """Whether ``path`` (after resolving links) is inside the workspace."""
+        resolved = path.resolve()
+        return resolved == self.root or self.root in resolved.parents
+
+    def state_dir(self) -> Path:
+        """Our private folder for locks; created on demand with a .gitignore that ignores it."""
+        folder = self.root / STATE_DIR
+        if not self.contains(folder):
+            raise PathEscapeError(f"{STATE_DIR} leads outside the workspace")
+        folder.mkdir(exist_ok=True)
+        ignore = folder / ".gitignore"
+        if not ignore.exists():
+            atomic_write(ignore, "*\n")
+        return folder
+
+    @contextlib.contextmanager
+    def lock(self, name: str) -> Iterator[None]:
+        """Hold an exclusive advisory lock named ``name`` (one process or thread at a time)."""
+        if not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
+            raise PathEscapeError(f"lock name {name!r} is not a plain name")
+        lock_path = self.state_dir() / f"{name}.lock"
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+
+    def sweep_temp_files(self) -> list[Path]:
+        """Remove temp files left by writers that died; returns what was removed."""
+        removed: list[Path] = []
+        for folder in (self.artifacts_dir, self.root / "standards"):
+            if not folder.is_dir():
+                continue
+            for path in folder.rglob(f"*{TEMP_MARK}*"):
+                if path.is_file() and not path.is_symlink() and not _writer_alive(path.name):
+                    with contextlib.suppress(FileNotFoundError):
+                        path.unlink()
+                        removed.append(path)
+        return removed
+
+
+def _temp_path(target: Path) -> Path:
+    return target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}{TEMP_MARK}")
+
+
+def _writer_alive(temp_name: str) -> bool:
+    match = re.search(r"\.(\d+)\.[0-9a-f]{8}" + re.escape(TEMP_MARK) + "$", temp_name)
+    if not match:
+        return False
+    pid = int(match.group(1))
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_temp(target: Path, data: bytes) -> Path:
+    temp = _temp_path(target)
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            temp.unlink()
+        raise
+    return temp
+
+
+def atomic_write(target: Path, text: str) -> None:
+    """Replace ``target`` with ``text`` atomically: temp file, fsync, rename, fsync the folder.
+
+    On any failure (disk full, I/O error) the old file is left untouched and the temp file removed.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temp = _write_temp(target, text.encode("utf-8"))
+    try:
+        temp.replace(target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            temp.unlink()
+        raise
+    _fsync_dir(target.parent)
+
+
+def create_exclusive(target: Path, text: str) -> bool:
+    """Create ``target`` with ``text`` only if it does not exist yet; False if it already did.
+
+    The content is complete before the name appears (hard link of a fsynced temp file), so a
+    reader never sees a half-written new file and two creators can never both win.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temp = _write_temp(target, text.encode("utf-8"))
+    try:
+        os.link(temp, target)
+    except FileExistsError:
+        return False
+    except OSError as err:
+        if err.errno != errno.EEXIST:
+            raise
+        return False
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            temp.unlink()
+    _fsync_dir(target.parent)
+    return True
