@@ -103,10 +103,10 @@ def load_context(workspace: Workspace) -> Context:
         if art_id is None:
             continue
         if meta.get("type") == "rfc":
-            refs = artifact.references()
+            links = artifact.references()
             rfcs.append(RfcSummary(
                 id=art_id, title=artifact.title, status=artifact.status or "", path=artifact.rel,
-                depends_on=refs["depends_on"], parent=(refs["parent"] or [None])[0],
+                depends_on=links["depends_on"], parent=next(iter(links["parent"]), None),
                 tags=[str(t) for t in meta.get("tags") or [] if t is not None] if isinstance(
                     meta.get("tags"), list) else [],
             ))
@@ -118,11 +118,11 @@ def load_context(workspace: Workspace) -> Context:
     rfcs.sort(key=lambda r: r.id)
     incidents.sort(key=lambda i: i.id, reverse=True)
     present = [p for p in OPS_STANDARDS if (workspace.root / p).is_file()]
-    refs = provider_refs(config)
+    providers = provider_refs(config)
     return Context(
         workspace=str(workspace.root),
         company={k: v for k, v in config.company.model_dump().items() if isinstance(v, str)},
-        providers=[ProviderSummary(field=r.field, value=r.raw, recognised_as=r.key) for r in refs.values()],
+        providers=[ProviderSummary(field=r.field, value=r.raw, recognised_as=r.key) for r in providers.values()],
         services=[ServiceSummary(name=s.name, url=s.url, critical=s.critical)
                   for s in config.incident_response.services],
         critical_services=[s.name for s in config.critical_services()],

@@ -103,6 +103,5 @@ def test_locks_are_kept_in_a_private_folder_ignored_by_git(company_os_ws: Path) 
     with ws.lock("incident-INC-001"):
         pass
     assert (company_os_ws / ".incident-mcp" / ".gitignore").read_text() == "*\n"
-    with pytest.raises(PathEscapeError):
-        with ws.lock("../x"):
-            pass
+    with pytest.raises(PathEscapeError), ws.lock("../x"):
+        pass
