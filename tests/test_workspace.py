@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 
@@ -65,15 +66,39 @@ def test_atomic_write_replaces_the_file_and_leaves_no_temp_file(tmp_path: Path) 
     assert [p.name for p in tmp_path.iterdir()] == ["a.md"]
 
 
-def test_a_failed_write_leaves_the_old_file_intact(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+class _FailingFile:
+    """A file object whose write fails like a full disk."""
+
+    def __init__(self, fd: int, *args: object, **kwargs: object) -> None:
+        self.fd = fd
+
+    def __enter__(self) -> _FailingFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        os.close(self.fd)
+
+    def write(self, data: bytes) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+
+@pytest.mark.parametrize(("stage", "code"), [("write", errno.ENOSPC), ("fsync", errno.EIO),
+                                             ("replace", errno.EIO), ("fsync", errno.ENOSPC)])
+def test_a_failed_write_leaves_the_old_file_intact_and_no_temp_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stage: str, code: int) -> None:
     target = tmp_path / "a.md"
     target.write_text("old")
 
-    def no_space(fd: int) -> None:
-        raise OSError(28, "No space left on device")
+    def fail(*args: object, **kwargs: object) -> None:
+        raise OSError(code, os.strerror(code))
 
-    monkeypatch.setattr(os, "fsync", no_space)
-    with pytest.raises(OSError, match="No space"):
+    if stage == "write":
+        monkeypatch.setattr(os, "fdopen", _FailingFile)
+    elif stage == "fsync":
+        monkeypatch.setattr(os, "fsync", fail)
+    else:
+        monkeypatch.setattr(Path, "replace", fail)
+    with pytest.raises(OSError, match=os.strerror(code)):
         atomic_write(target, "new")
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["a.md"]
