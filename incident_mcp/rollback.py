@@ -31,6 +31,11 @@ SECTION_SOURCES: dict[SectionKind, tuple[ProviderKind, ...]] = {
     "dns": ("dns",),
     "cache": ("cache", "cdn"),
 }
+# The sources whose steps replace the generic ones (a database's backup hint does not replace migration steps).
+_PRIMARY: dict[SectionKind, tuple[ProviderKind, ...]] = {
+    "deployment": ("hosting",), "database": ("orm",), "feature_flag": ("feature_flags",), "dns": ("dns",),
+    "cache": ("cache", "cdn"),
+}
 _WHAT: dict[ProviderKind, str] = {
     "hosting": "deployment rollback steps",
     "orm": "migration rollback steps",
@@ -166,7 +171,7 @@ def _section(kind: SectionKind, config: CompanyConfig, catalog: Catalog, service
                 notes.append(f"{field} is {raw!r}, which could mean several providers "
                              f"({', '.join(catalog.provider(source, o).name for o in match.options)}); "
                              "the generic steps apply until you name one.")
-    concrete = [p for p in providers if not p.family_options]
+    concrete = [p for p in providers if not p.family_options and p.kind in _PRIMARY[kind]]
     if kind == "cache" and not config_value(config, PROVIDER_FIELDS["cdn"]).strip():
         host = catalog.normalize("hosting", config.tech_stack.hosting)
         if host and host.key in _HOST_CDN:
