@@ -5,6 +5,11 @@ the config names, with commands filled from ``incident_response`` ids (unknown i
 placeholders), their caveats and docs, then a verify block. A blank, "none" or unknown provider gets the
 generic steps and a note naming the config field to set; a vague one ("AWS") gets a question, not a guess.
 The plan never carries another provider's commands.
+
+Placeholder values come from ``incident_response.deploy`` (any key, e.g. ``app``, ``service``, ``cluster``,
+``django_app``), plus ``incident_response.dns`` (zone, record, ttl, failover_target, settings) for the DNS section
+and ``incident_response.cdn.settings`` for the cache section. A value with characters that could change a shell
+command's meaning is not used; the plan says so.
 """
 
 from __future__ import annotations
