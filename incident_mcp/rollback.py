@@ -5,6 +5,11 @@ the config names, with commands filled from ``incident_response`` ids (unknown i
 placeholders), their caveats and docs, then a verify block. A blank, "none" or unknown provider gets the
 generic steps and a note naming the config field to set; a vague one ("AWS") gets a question, not a guess.
 The plan never carries another provider's commands.
+
+Placeholder values come from ``incident_response.deploy`` (any key, e.g. ``app``, ``service``, ``cluster``,
+``django_app``), plus ``incident_response.dns`` (zone, record, ttl, failover_target, settings) for the DNS section
+and ``incident_response.cdn.settings`` for the cache section. A value with characters that could change a shell
+command's meaning is not used; the plan says so.
 """
 
 from __future__ import annotations
@@ -29,6 +34,11 @@ SECTION_SOURCES: dict[SectionKind, tuple[ProviderKind, ...]] = {
     "database": ("database", "orm"),
     "feature_flag": ("feature_flags",),
     "dns": ("dns",),
+    "cache": ("cache", "cdn"),
+}
+# The sources whose steps replace the generic ones (a database's backup hint does not replace migration steps).
+_PRIMARY: dict[SectionKind, tuple[ProviderKind, ...]] = {
+    "deployment": ("hosting",), "database": ("orm",), "feature_flag": ("feature_flags",), "dns": ("dns",),
     "cache": ("cache", "cdn"),
 }
 _WHAT: dict[ProviderKind, str] = {
@@ -166,7 +176,7 @@ def _section(kind: SectionKind, config: CompanyConfig, catalog: Catalog, service
                 notes.append(f"{field} is {raw!r}, which could mean several providers "
                              f"({', '.join(catalog.provider(source, o).name for o in match.options)}); "
                              "the generic steps apply until you name one.")
-    concrete = [p for p in providers if not p.family_options]
+    concrete = [p for p in providers if not p.family_options and p.kind in _PRIMARY[kind]]
     if kind == "cache" and not config_value(config, PROVIDER_FIELDS["cdn"]).strip():
         host = catalog.normalize("hosting", config.tech_stack.hosting)
         if host and host.key in _HOST_CDN:
