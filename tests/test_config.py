@@ -122,3 +122,13 @@ def test_an_alias_bomb_in_an_ignored_section_loads_quickly_and_correctly(tmp_pat
     loaded = load_config(write(tmp_path, "company:\n  name: Acme\nlaughs:\n" + "\n".join(
         "  " + line for line in bomb.splitlines()) + "\n"))
     assert loaded.config.company.name == "Acme"
+
+
+def test_a_vague_provider_name_warns_with_the_options_instead_of_guessing(tmp_path: Path) -> None:
+    loaded = load_config(write(tmp_path, "tech_stack:\n  hosting: AWS\n"))
+    assert any("tech_stack.hosting" in w and "could mean" in w for w in loaded.warnings)
+
+
+def test_none_like_values_count_as_not_configured(tmp_path: Path) -> None:
+    loaded = load_config(write(tmp_path, "tech_stack:\n  orm: nil\n  cache: none\n"))
+    assert loaded.warnings == ()
