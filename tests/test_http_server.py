@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import subprocess
 import sys
 import threading
@@ -18,11 +19,14 @@ import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
+from incident_mcp.errors import ConfigError
+from incident_mcp.server.http import HttpSettings
 from tests.conftest import cli_env
 
 TOKEN = "t0ken-for-tests-only-0123456789abcdefghijkl"
 INIT = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
         "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}
+MAX_BODY = 64 * 1024
 MCP_HEADERS = {"accept": "application/json, text/event-stream", "content-type": "application/json"}
 
 # The real CLI, with one extra area that registers a write tool and a tool without annotations, so that
@@ -44,6 +48,14 @@ def register(server, ctx):
     @server.tool(name="fake_read", annotations=ToolAnnotations(read_only_hint=True))
     def fake_read() -> str:
         return "read"
+
+    from mcp.server.mcpserver import Context
+
+    @server.tool(name="fake_slow_read", annotations=ToolAnnotations(read_only_hint=True))
+    async def fake_slow_read(ctx: Context) -> str:
+        for done in range(1, 4):
+            await ctx.report_progress(done, 3, f"step {done}")
+        return "done"
 
 area = types.ModuleType("fake_area")
 area.register = register
@@ -120,14 +132,15 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(workspace: Path) -> Iterator[Running]:
-    running = start(workspace, fake_tools=True)
+    running = start(workspace, "--max-body", str(MAX_BODY), fake_tools=True)
     yield running
     stop(running)
 
 
 @pytest.fixture(scope="module")
 def token_server(workspace: Path) -> Iterator[Running]:
-    running = start(workspace, token=TOKEN)
+    """Listening on every interface (so a token is required), reachable under one extra allowed name."""
+    running = start(workspace, "--host", "0.0.0.0", "--allow-host", "mcp.internal.example", token=TOKEN)
     yield running
     stop(running)
 
@@ -181,6 +194,22 @@ def test_the_real_mcp_client_lists_and_calls_tools_over_http(server: Running) ->
     assert "read" in asyncio.run(call())
 
 
+def test_progress_notifications_reach_the_client_over_stateless_http(server: Running) -> None:
+    seen: list[tuple[float, float | None, str | None]] = []
+
+    async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+        seen.append((progress, total, message))
+
+    async def call() -> str:
+        async with Client(server.url) as client:
+            result = await client.call_tool("fake_slow_read", {}, progress_callback=on_progress)
+            assert not result.is_error
+            return str(result.content)
+
+    assert "done" in asyncio.run(call())
+    assert seen == [(1, 3, "step 1"), (2, 3, "step 2"), (3, 3, "step 3")]
+
+
 @pytest.mark.parametrize("host", ["evil.example", "evil.example:{port}", "127.0.0.1:1", "localhost",
                                   "127.0.0.1:{port}@evil.example", "", "127.0.0.1:{port}/x"])
 def test_a_request_for_a_foreign_host_is_rejected(server: Running, host: str) -> None:
@@ -207,22 +236,19 @@ def test_a_loopback_origin_on_our_port_is_accepted(server: Running, origin: str)
     assert post(server, origin=origin.format(port=server.port)).status_code == 200
 
 
-def test_a_body_over_the_limit_gets_413_with_or_without_content_length(workspace: Path) -> None:
-    running = start(workspace, "--max-body", "4096")
-    try:
-        padded = json.dumps({**INIT, "params": {**INIT["params"], "pad": "x" * 5000}})  # type: ignore[dict-item]
-        assert post(running, padded).status_code == 413
+def test_a_body_over_the_limit_gets_413_with_or_without_content_length(server: Running) -> None:
+    padded = json.dumps({**INIT, "params": {**INIT["params"], "pad": "x" * MAX_BODY}})  # type: ignore[dict-item]
+    assert post(server, padded).status_code == 413
 
-        def chunks() -> Iterator[bytes]:
-            for _ in range(10):
-                yield b"x" * 1000
+    def chunks() -> Iterator[bytes]:
+        for _ in range(MAX_BODY // 1000 + 1):
+            yield b"x" * 1000
 
-        streamed = httpx.post(running.url, content=chunks(), headers=MCP_HEADERS, timeout=10)
-        assert "content-length" not in streamed.request.headers
-        assert streamed.status_code == 413
-        assert post(running).status_code == 200
-    finally:
-        stop(running)
+    streamed = httpx.post(server.url, content=chunks(), headers=MCP_HEADERS, timeout=10)
+    assert "content-length" not in streamed.request.headers
+    assert streamed.status_code == 413
+    assert post(server, json.dumps({**INIT, "params": {**INIT["params"], "pad": "x" * (MAX_BODY - 1000)}})
+                ).status_code == 200
 
 
 def test_with_a_token_set_a_missing_or_wrong_token_gets_401_and_the_right_one_200(token_server: Running) -> None:
@@ -255,52 +281,48 @@ def test_the_token_never_appears_in_the_server_output(token_server: Running) -> 
     assert TOKEN[:12] not in log
 
 
-@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.0.2.10"])
-def test_listening_beyond_loopback_without_a_token_refuses_to_start(workspace: Path, run_cli: object,
-                                                                     host: str) -> None:
+def test_listening_beyond_loopback_without_a_token_refuses_to_start(workspace: Path) -> None:
     env = cli_env()
     env.pop("INCIDENT_MCP_TOKEN", None)
-    done = subprocess.run([sys.executable, "-m", "incident_mcp", "serve", "--http", "--host", host, "--port", "0",
-                           "--workspace", str(workspace)], capture_output=True, text=True, env=env, timeout=30,
+    done = subprocess.run([sys.executable, "-m", "incident_mcp", "serve", "--http", "--host", "0.0.0.0", "--port",
+                           "0", "--workspace", str(workspace)], capture_output=True, text=True, env=env, timeout=30,
                           check=False)
     assert done.returncode == 2
-    assert f"refusing to listen on {host}" in done.stderr
+    assert "refusing to listen on 0.0.0.0" in done.stderr
     assert "INCIDENT_MCP_TOKEN" in done.stderr
     assert "serving" not in done.stderr
     assert "Traceback" not in done.stderr
     assert done.stdout == ""
 
 
-def test_a_short_token_is_refused_without_echoing_it(workspace: Path) -> None:
-    env = cli_env(INCIDENT_MCP_TOKEN="hunter2-short")
-    done = subprocess.run([sys.executable, "-m", "incident_mcp", "serve", "--http", "--port", "0",
-                           "--workspace", str(workspace)], capture_output=True, text=True, env=env, timeout=30,
-                          check=False)
-    assert done.returncode == 2
-    assert "INCIDENT_MCP_TOKEN is 13 characters" in done.stderr
-    assert "hunter2" not in done.stderr
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.0.2.10", "my-laptop.lan", "[::]"])
+def test_every_non_loopback_address_needs_a_token(host: str) -> None:
+    with pytest.raises(ConfigError, match=f"refusing to listen on {re.escape(host)}"):
+        HttpSettings(host=host, port=0).check()
+    HttpSettings(host=host, port=0, token=TOKEN).check()
 
 
-def test_a_wildcard_bind_with_a_token_serves_and_requires_the_token(workspace: Path) -> None:
-    running = start(workspace, "--host", "0.0.0.0", token=TOKEN)
-    try:
-        assert post(running).status_code == 401
-        assert post(running, authorization=f"Bearer {TOKEN}").status_code == 200
-        assert post(running, authorization=f"Bearer {TOKEN}", host="myhost.lan").status_code == 421
-    finally:
-        stop(running)
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "::1", "[::1]", "127.0.0.2"])
+def test_loopback_addresses_need_no_token(host: str) -> None:
+    HttpSettings(host=host, port=0).check()
 
 
-def test_an_allowed_extra_host_name_is_accepted_as_host_and_origin(workspace: Path) -> None:
-    running = start(workspace, "--allow-host", "mcp.internal.example", token=TOKEN)
-    try:
-        auth = f"Bearer {TOKEN}"
-        assert post(running, authorization=auth, host="mcp.internal.example").status_code == 200
-        assert post(running, authorization=auth, host="mcp.internal.example:443",
-                    origin="https://mcp.internal.example").status_code == 200
-        assert post(running, authorization=auth, host="other.internal.example").status_code == 421
-    finally:
-        stop(running)
+def test_a_short_token_is_refused_without_echoing_it() -> None:
+    with pytest.raises(ConfigError) as refused:
+        HttpSettings(token="hunter2-short").check()
+    assert "INCIDENT_MCP_TOKEN is 13 characters" in str(refused.value)
+    assert "hunter2" not in str(refused.value)
+
+
+def test_a_wildcard_bind_with_a_token_serves_loopback_and_allowed_names_only(token_server: Running) -> None:
+    auth = f"Bearer {TOKEN}"
+    assert post(token_server, authorization=auth).status_code == 200
+    assert post(token_server, authorization=auth, host="mcp.internal.example").status_code == 200
+    assert post(token_server, authorization=auth, host="mcp.internal.example:443",
+                origin="https://mcp.internal.example").status_code == 200
+    assert post(token_server, authorization=auth, host="other.internal.example").status_code == 421
+    assert post(token_server, authorization=auth, origin="https://other.internal.example").status_code == 403
+    assert post(token_server, host="mcp.internal.example").status_code == 401
 
 
 def test_http_options_without_http_are_refused(run_cli: object, workspace: Path) -> None:
