@@ -44,12 +44,15 @@ class BundledFile:
     source: str
     target: str
     executable: bool = False
+    foreign_hint: str = ""  # said when the target exists but was never installed by us
 
 
+_DROP_IN = "Company OS's own script? ours is a drop-in with the same arguments and exit codes"
 BUNDLED_FILES: tuple[BundledFile, ...] = (
     BundledFile("SKILL.md", ".claude/skills/incident-response/SKILL.md"),
-    BundledFile("tools/ops/status-check.sh", "tools/ops/status-check.sh", executable=True),
-    BundledFile("tools/artifact/validate.sh", "tools/artifact/validate.sh", executable=True),
+    BundledFile("tools/ops/status-check.sh", "tools/ops/status-check.sh", executable=True, foreign_hint=_DROP_IN),
+    BundledFile("tools/artifact/validate.sh", "tools/artifact/validate.sh", executable=True,
+                foreign_hint=_DROP_IN),
 )
 
 Action = Literal["installed", "updated", "unchanged", "kept", "replaced"]
@@ -298,7 +301,8 @@ def _install_file(ws: Workspace, item: BundledFile, data: bytes, recorded: dict[
         return FileResult(path=item.target, action="updated", note="replaced by this version's copy"), True
     if not force:
         why = ("edited since incident-mcp installed it" if item.target in recorded
-               else "exists and was not installed by incident-mcp")
+               else "exists and was not installed by incident-mcp"
+               + (f" ({item.foreign_hint})" if item.foreign_hint else ""))
         return FileResult(path=item.target, action="kept",
                           note=f"{why}: kept; --force replaces it and keeps a copy"), False
     backup = _backup(ws, item.target, current)

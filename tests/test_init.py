@@ -264,7 +264,7 @@ def test_a_script_that_was_already_there_is_not_ours_and_is_kept(ws: Workspace, 
     result = run_init(ws, bundle=bundle)
     outcome = {f.path: f for f in result.files}["tools/ops/status-check.sh"]
     assert outcome.action == "kept"
-    assert "was not installed by incident-mcp" in outcome.note
+    assert "was not installed by incident-mcp (Company OS's own script?" in outcome.note
     assert theirs.read_bytes().endswith(b"\xff not even utf-8\n")
 
     forced = run_init(ws, bundle=bundle, force=True)
