@@ -218,14 +218,14 @@ def test_a_cycle_reported_on_its_member_points_at_the_reference_that_closes_it(r
 
 
 def test_a_chain_of_thousands_of_dependencies_is_not_a_cycle_and_does_not_overflow(repo: Repo) -> None:
-    for number in range(3000):
-        depends = f"[C-{number + 1}]" if number < 2999 else "[]"
+    for number in range(1200):
+        depends = f"[C-{number + 1}]" if number < 1199 else "[]"
         repo.write(f"artifacts/rfcs/C-{number}.md", artifact(id=f"C-{number}", depends_on=depends))
     assert repo.validate() == []
-    repo.write("artifacts/rfcs/C-2999.md", artifact(id="C-2999", depends_on="[C-0]"))
+    repo.write("artifacts/rfcs/C-1199.md", artifact(id="C-1199", depends_on="[C-0]"))
     cycles = [p for p in repo.validate() if p.rule == "reference.cycle"]
-    assert len(cycles) == 3000
-    assert "(3000 artifacts)" in cycles[0].message
+    assert len(cycles) == 1200
+    assert "(1200 artifacts)" in cycles[0].message
 
 
 def test_a_field_written_twice_is_an_error_on_the_repeat(repo: Repo) -> None:
@@ -310,7 +310,7 @@ def test_a_file_outside_artifacts_with_frontmatter_gets_the_same_rules(repo: Rep
 def test_an_unknown_id_or_missing_file_is_a_clear_error(repo: Repo) -> None:
     with pytest.raises(ArtifactNotFoundError, match="RFC-999"):
         repo.validate(["RFC-999"])
-    with pytest.raises(ArtifactNotFoundError, match="nope.md"):
+    with pytest.raises(ArtifactNotFoundError, match=r"nope\.md"):
         repo.validate(["artifacts/nope.md"])
 
 
