@@ -135,6 +135,7 @@ def parse_artifact(text: str, rel: str = "<text>") -> Artifact:
         return Artifact(rel=rel, text=text, meta=meta, body=body, key_lines=key_lines, body_line=body_line,
                         duplicate_keys=duplicates)
     loader = _Loader(front)
+    node = None
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else {}
@@ -144,7 +145,11 @@ def parse_artifact(text: str, rel: str = "<text>") -> Artifact:
         problem = getattr(err, "problem", None) or str(err).splitlines()[0]
         raise FrontmatterError(f"frontmatter is not valid YAML: {problem}", line=line) from None
     except (RecursionError, ValueError, OverflowError, TypeError) as err:
-        raise FrontmatterError(f"frontmatter could not be read: {type(err).__name__}") from None
+        key, line = _unreadable_value(front, node)
+        where = f"the value of '{key}'" if key else "a value"
+        raise FrontmatterError(f"frontmatter is YAML but {where} cannot be read ({type(err).__name__}: "
+                               f"{str(err)[:100]}); a date that does not exist? write it in quotes",
+                               line=line) from None
     finally:
         loader.dispose()
     if data is None:
@@ -163,6 +168,19 @@ def parse_artifact(text: str, rel: str = "<text>") -> Artifact:
             key_lines[key_node.value] = line
     return Artifact(rel=rel, text=text, meta={str(k): v for k, v in data.items()}, body=body,
                     key_lines=key_lines, body_line=body_line, duplicate_keys=duplicates)
+
+
+def _unreadable_value(front: str, node: yaml.Node | None) -> tuple[str | None, int | None]:
+    """The key and line of the first top-level value that YAML parses but cannot construct."""
+    if not isinstance(node, yaml.MappingNode):
+        return None, None
+    for key_node, value_node in node.value:
+        try:
+            yaml.constructor.SafeConstructor().construct_object(value_node, deep=True)
+        except (RecursionError, ValueError, OverflowError, TypeError, yaml.YAMLError):
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+            return key, _line_at(front, value_node.start_mark.index)
+    return None, None
 
 
 def _line_at(front: str, index: int) -> int:

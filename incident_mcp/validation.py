@@ -296,7 +296,7 @@ class _Run:
     strict: bool
     by_rel: dict[str, IndexEntry] = field(default_factory=dict)
     _global: dict[str, list[Problem]] | None = None
-    _shell_ids: tuple[dict[str, str], list[tuple[str, str]]] | None = None
+    _shell_ids: tuple[dict[str, tuple[str, str]], list[tuple[str, str]]] | None = None
     _lines: dict[str, list[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -588,29 +588,38 @@ class _Run:
             if not raw.strip(" \r"):
                 return "block-style list"
             return "it reads only the first line of the field"
-        where = self.shell_resolves(ref)
-        if where is not None:
-            return f"its grep finds a line 'id: {show(ref)}' in {show(where)} outside any artifact's id field"
-        return None
+        found = self.shell_resolves(ref)
+        if found is None:
+            return None
+        where, line = found
+        entry = self.by_rel.get(where)
+        if line.removeprefix("id:").strip(" ") != ref:
+            return f"its grep reads '{show(ref)}' as a pattern and matches '{show(line)}' in {show(where)}"
+        if entry is not None and entry.artifact is None:
+            return f"its grep finds '{show(line)}' in {show(where)}, whose frontmatter cannot be read"
+        return f"its grep finds '{show(line)}' in {show(where)}, outside that file's frontmatter"
 
-    def shell_resolves(self, ref: str) -> str | None:
-        """Where Company OS's ``grep -rl '^id: *REF *$' artifacts/`` would find ``ref`` (REF read as a regex)."""
+    def shell_resolves(self, ref: str) -> tuple[str, str] | None:
+        """(file, line) where Company OS's ``grep -rl '^id: *REF *$' artifacts/`` would find ``ref``.
+
+        REF is read as a basic regex there; ids rarely hold more than '.', which is all we mimic.
+        """
         if self._shell_ids is None:
-            exact: dict[str, str] = {}
+            exact: dict[str, tuple[str, str]] = {}
             every: list[tuple[str, str]] = []
             for entry in self.index.entries:
                 text = entry.artifact.text if entry.artifact is not None else self.load(entry.rel).text
                 for line in _lines_starting_with_id(text or ""):
                     match = _SHELL_ID_LINE.match(line)
                     if match:
-                        exact.setdefault(match.group(1), entry.rel)
-                        every.append((line, entry.rel))
+                        exact.setdefault(match.group(1), (entry.rel, line))
+                        every.append((entry.rel, line))
             self._shell_ids = (exact, every)
         exact, every = self._shell_ids
         if not _BRE_SPECIAL.search(ref):
             return exact.get(ref)
-        pattern = re.compile("^id: *" + re.escape(ref).replace(r"\.", ".") + " *$")
-        return next((rel for line, rel in every if pattern.match(line)), None)
+        pattern = re.compile("id: *" + re.escape(ref).replace(r"\.", ".") + " *$")
+        return next((found for found in every if pattern.match(found[1])), None)
 
     # problems that need the whole workspace -------------------------------------------------------
 

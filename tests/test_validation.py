@@ -148,7 +148,29 @@ def test_a_dangling_reference_the_shell_would_resolve_from_a_body_line_says_so(r
     repo.write("artifacts/rfcs/RFC-001-x.md", artifact(body="# Example\n\n```yaml\nid: RFC-777\n```\n"))
     repo.rfc("RFC-002", depends_on="[RFC-777]")
     [problem] = repo.validate()
-    assert "misses this: its grep finds a line 'id: RFC-777' in artifacts/rfcs/RFC-001-x.md" in problem.message
+    assert ("misses this: its grep finds 'id: RFC-777' in artifacts/rfcs/RFC-001-x.md, outside that file's "
+            "frontmatter") in problem.message
+
+
+def test_a_dangling_reference_the_shell_matches_as_a_pattern_says_so(repo: Repo) -> None:
+    repo.rfc("RFC-001")
+    repo.rfc("RFC-002", depends_on="[RFC.001]")
+    [problem] = repo.validate()
+    assert "its grep reads 'RFC.001' as a pattern and matches 'id: RFC-001'" in problem.message
+
+
+def test_a_reference_to_a_file_whose_frontmatter_is_broken_says_why_the_shell_disagrees(repo: Repo) -> None:
+    repo.write("artifacts/rfcs/RFC-001-x.md", artifact(title="Broken: title"))
+    repo.rfc("RFC-002", depends_on="[RFC-001]")
+    dangling = [p for p in repo.validate() if p.rule == "reference.dangling"]
+    assert len(dangling) == 1 and "whose frontmatter cannot be read" in dangling[0].message
+
+
+def test_a_date_that_does_not_exist_names_its_field_and_line(repo: Repo) -> None:
+    repo.write("artifacts/rfcs/RFC-001-x.md", artifact(created="2026-02-30"))
+    [problem] = repo.validate()
+    assert (problem.rule, problem.line) == ("frontmatter.yaml", 6)
+    assert "the value of 'created' cannot be read" in problem.message and "misses this" in problem.message
 
 
 def test_a_whitespace_only_body_is_empty_and_the_message_says_the_shell_counts_it(repo: Repo) -> None:
