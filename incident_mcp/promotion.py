@@ -36,7 +36,7 @@ from incident_mcp.artifacts import (
     set_frontmatter_line,
 )
 from incident_mcp.errors import ArtifactError, ArtifactNotFoundError, PromotionError
-from incident_mcp.validation import load_plugins, show, validate_workspace
+from incident_mcp.validation import load_plugins, looks_like_id, show, validate_workspace
 from incident_mcp.workspace import Workspace, atomic_write, check_relative
 
 LIFECYCLE = " → ".join(STATUSES)
@@ -90,7 +90,7 @@ def promote(ws: Workspace, artifact: str, to_status: str, now: dt.datetime | Non
     if to_status not in STATUSES:
         raise PromotionError(f"Invalid status: '{show(to_status)}' (must be: {', '.join(STATUSES)})")
     load_plugins()
-    index = None if _is_path(artifact) else ArtifactIndex.build(ws)
+    index = ArtifactIndex.build(ws) if looks_like_id(artifact) else None
     rel = _locate(ws, index, artifact)
     path = ws.path(rel)
     with ws.lock(_lock_name(rel)):
@@ -132,10 +132,6 @@ def promote(ws: Workspace, artifact: str, to_status: str, now: dt.datetime | Non
             raise
     return PromotionResult(artifact=current.id, file=rel, from_status=old, to_status=to_status, changed=True,
                            checks=checks, log_line=log_line)
-
-
-def _is_path(artifact: str) -> bool:
-    return "/" in artifact or artifact.endswith(".md") or "\\" in artifact or "\x00" in artifact
 
 
 def _locate(ws: Workspace, index: ArtifactIndex | None, artifact: str) -> str:

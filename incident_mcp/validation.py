@@ -205,7 +205,10 @@ def register_rule(match: RuleMatch, fn: RuleFn, *, name: str | None = None) -> C
     """
     key = name or f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', repr(fn))}"
     if isinstance(match, str):
-        check_relative(match.rstrip("/") or ".")
+        if not match.strip("/"):
+            raise PathEscapeError("a rule prefix is a workspace-relative path such as 'standards/ops/'; "
+                                  "use a predicate to match every file")
+        check_relative(match.rstrip("/"))
         rule = _Rule(key, match, None, fn)
     else:
         rule = _Rule(key, None, match, fn)
@@ -235,6 +238,8 @@ def validate_workspace(ws: Workspace, paths: Sequence[str] | None = None, strict
     outside the workspace and ArtifactNotFoundError for a missing file or unknown id; never raises
     because an artifact is bad.
     """
+    if isinstance(paths, str):
+        paths = [paths]
     load_plugins()
     with _gc_paused():
         return _validate(ws, paths, strict, index or ArtifactIndex.build(ws))
@@ -281,12 +286,6 @@ class _Doc:
     artifact: Artifact | None
     error: FrontmatterError | None
     is_artifact_file: bool
-    _lines: list[str] | None = None
-
-    def lines(self) -> list[str]:
-        if self._lines is None:
-            self._lines = (self.text or "").split("\n")
-        return self._lines
 
 
 @dataclass
@@ -324,7 +323,7 @@ class _Run:
     def resolve(self, paths: Sequence[str]) -> list[str]:
         targets: list[str] = []
         for given in paths:
-            if _looks_like_id(given):
+            if looks_like_id(given):
                 found = self.index.by_id.get(given)
                 if not found:
                     raise ArtifactNotFoundError(f"no artifact with id {show(given)!r} under artifacts/")
@@ -709,7 +708,8 @@ def _folder_of(prefix: str) -> str:
     return prefix.rstrip("/") if prefix.endswith("/") else prefix.rpartition("/")[0]
 
 
-def _looks_like_id(given: str) -> bool:
+def looks_like_id(given: str) -> bool:
+    """Whether an argument names an artifact by id rather than by path (no '/', no '.md')."""
     return "/" not in given and not given.endswith(".md") and bool(given) and "\\" not in given \
         and given not in (".", "..")
 

@@ -326,3 +326,19 @@ def _assert_fast_path_agrees_with_yaml(lines: list[str]) -> None:
         expected_lines.setdefault(key_node.value, front.count("\n", 0, key_node.start_mark.index) + 2)
     assert key_lines == expected_lines
     assert sum(len(v) for v in duplicates.values()) == len(node.value if node is not None else []) - len(key_lines)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lines=st.lists(_front_line(), max_size=5),
+       body=st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=30),
+       closed=st.booleans())
+def test_validation_never_raises_whatever_the_frontmatter_holds(
+        tmp_path_factory: pytest.TempPathFactory, lines: list[str], body: str, closed: bool) -> None:
+    root = _workspace(tmp_path_factory.mktemp("any"))
+    text = "---\n" + "\n".join(lines) + ("\n---\n" if closed else "\n") + body
+    (root / "artifacts" / "rfcs" / "RFC-001-x.md").write_text(text, encoding="utf-8")
+    (root / "artifacts" / "rfcs" / "RFC-002-y.md").write_text(
+        render_artifact({**_meta("ok", "RFC-002"), "depends_on": ["RFC-001"]}, "b\n"), encoding="utf-8")
+    report = validate_workspace(Workspace.at(root), strict=True)
+    assert report.files_checked == 2
+    assert all("\n" not in p.message and "\r" not in p.message for p in report.problems)
