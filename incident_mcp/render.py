@@ -260,6 +260,7 @@ class TemplateEnvironment(ImmutableSandboxedEnvironment):
         self.filters = {name: _guard_filter(name, func) for name, func in self.filters.items()}
         self.filters["inline"] = _guard_filter("inline", _inline_filter)
         self.filters["neutralize"] = _guard_filter("neutralize", _neutralize_filter)
+        self.filters["line"] = _guard_filter("line", _line_filter)
         self.filters["code"] = _guard_filter("code", code_span)
         self.globals["range"] = _guarded_range
         self.globals["managed"] = _managed
@@ -354,6 +355,12 @@ def _guarded_range(*args: int) -> range:
 def _inline_filter(value: Any) -> str:
     """One-line Markdown for a table cell or list item (pipes escaped, line breaks flattened)."""
     return inline(value if isinstance(value, str) else str(value))
+
+
+def _line_filter(value: Any) -> str:
+    """One line of text for a code block: line breaks flattened, markers neutralised, nothing escaped."""
+    text = value if isinstance(value, str) else str(value)
+    return neutralize(re.sub(r"[\r\n\u0085\u2028\u2029]+", " ", text))
 
 
 def _neutralize_filter(value: Any) -> str:
