@@ -384,9 +384,22 @@ def _managed(name: str, caller: Callable[[], str]) -> str:
     if name in state.block_names:
         raise TemplateError(f"managed block {name!r} is rendered twice")
     state.block_names.append(name)
-    body = neutralize(str(caller())).strip("\n")
-    body = re.sub(r"[ \t]+$", "", body, flags=re.MULTILINE)
-    return wrap(name, body + "\n")
+    return wrap(name, tidy_markdown(neutralize(str(caller())))) + "\n"
+
+
+def tidy_markdown(text: str) -> str:
+    """Trailing spaces removed, runs of blank lines collapsed to one (not inside code fences), one final newline."""
+    lines: list[str] = []
+    fence: str | None = None
+    for raw in text.strip("\n").split("\n"):
+        line = raw.rstrip()
+        marker = re.match(r"^\s*(`{3,}|~{3,})", line)
+        if marker and (fence is None or marker.group(1).startswith(fence)):
+            fence = None if fence is not None else marker.group(1)[:3]
+        elif fence is None and not line and lines and not lines[-1]:
+            continue
+        lines.append(line)
+    return "\n".join(lines) + "\n"
 
 
 # ---- the loader ------------------------------------------------------------------------------------------

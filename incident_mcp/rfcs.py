@@ -50,8 +50,12 @@ _BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(.*)$")
 _DEPENDS_ON_LINE = re.compile(r"^\s*(?:\*\*)?depends on(?:\*\*)?\s*:?\s*(?:\*\*)?\s*(.*)$", re.IGNORECASE)
 _NOT_DEPENDENCY = re.compile(r"^\s*(?:\*\*)?(?:blocks|blocked by|depended on by|what depends on this)\b",
                              re.IGNORECASE)
-_ROLLBACK_LINE = re.compile(r"\brollback\b|\broll back\b", re.IGNORECASE)
-_FEATURE_FLAG = re.compile(r"\bfeature[- ]flags?\b|\bkill[- ]switch\b|\bbehind a flag\b", re.IGNORECASE)
+_ROLLBACK_LINE = re.compile(r"\brollback\b|\broll(?:ing)? (?:it |this |them )?back\b", re.IGNORECASE)
+_ROLLBACK_LABEL = re.compile(r"\**\s*roll ?back(?: plan)?\s*\**\s*:\s*\**\s*", re.IGNORECASE)
+_FAILURE_HEADING = re.compile(r"failure (?:domains?|modes?|scenarios?)|what can (?:fail|go wrong)|\brisks?\b",
+                              re.IGNORECASE)
+_FEATURE_FLAG = re.compile(r"\bfeature[- ]flags?\b|\bkill[- ]switch\b|\bbehind (?:a|an|the)\b[^.\n]{0,60}\bflag\b",
+                           re.IGNORECASE)
 # Inline code and quoted strings are examples ("payment.failed"), not systems the design depends on.
 _EXAMPLE_STRINGS = re.compile(r"`[^`\n]*`|\"[^\"\n]*\"")
 _EMPTY_ITEM = re.compile(r"^\s*(?:none|n/a|-|tbd|\[.*\])\s*\.?\s*$", re.IGNORECASE)
@@ -68,6 +72,7 @@ class RfcSummary:
     depends_on: tuple[str, ...] = ()
     dependencies: tuple[str, ...] = ()
     failure_domains: tuple[str, ...] = ()
+    failure_modes: tuple[str, ...] = ()
     alerts: tuple[str, ...] = ()
     rollback_notes: tuple[str, ...] = ()
     uses_feature_flag: bool = False
@@ -131,21 +136,52 @@ def _split_items(text: str) -> list[str]:
     return [item for item in cleaned if item and not _EMPTY_ITEM.match(item)]
 
 
+def _items(lines: list[str]) -> list[tuple[bool, str]]:
+    """(is_bullet, text) per list item or paragraph, hard-wrapped lines joined; code and tables left out."""
+    items: list[tuple[bool, str]] = []
+    current: list[str] | None = None
+    bullet = False
+    in_fence = False
+    for line in lines:
+        if _FENCE.match(line):
+            in_fence = not in_fence
+            current = None
+            continue
+        if in_fence or not line.strip() or line.lstrip().startswith("|"):
+            current = None
+            continue
+        match = _BULLET.match(line)
+        if match or current is None:
+            bullet = bool(match)
+            current = [match.group(1) if match else line.strip()]
+            items.append((bullet, ""))
+        else:
+            current.append(line.strip())
+        items[-1] = (bullet, " ".join(current))
+    return items
+
+
 def _dependencies(sections: list[tuple[str, list[str]]]) -> list[str]:
     found: list[str] = []
     for heading, lines in sections:
         if not re.search(r"\bdependenc", heading, re.IGNORECASE):
             continue
-        for line in lines:
-            bullet = _BULLET.match(line)
-            text = bullet.group(1) if bullet else line
-            if not text.strip() or _NOT_DEPENDENCY.match(text):
+        for is_bullet, text in _items(lines):
+            if _NOT_DEPENDENCY.match(text):
                 continue
             depends = _DEPENDS_ON_LINE.match(text)
             if depends:
                 found.extend(_split_items(depends.group(1)))
-            elif bullet:
+            elif is_bullet:
                 found.append(_clean(text))
+    return _unique(item for item in found if item and not _EMPTY_ITEM.match(item))
+
+
+def _failure_modes(sections: list[tuple[str, list[str]]]) -> list[str]:
+    found: list[str] = []
+    for heading, lines in sections:
+        if _FAILURE_HEADING.search(heading):
+            found.extend(_clean(text) for _bullet, text in _items(lines))
     return _unique(item for item in found if item and not _EMPTY_ITEM.match(item))
 
 
@@ -158,22 +194,27 @@ def _alerts(sections: list[tuple[str, list[str]]]) -> list[str]:
             cells = [c.strip() for c in line.strip().strip("|").split("|")] if line.lstrip().startswith("|") else []
             if len(cells) >= 2 and re.fullmatch(r"\**alerts?\**", cells[0], re.IGNORECASE):
                 found.extend(_split_items(cells[1]))
-            elif not cells and re.match(r"^\s*(?:[-*+]\s+)?\**alerts?\**\s*:", line, re.IGNORECASE):
-                found.extend(_split_items(line.split(":", 1)[1]))
+        for _bullet, text in _items(lines):
+            label = re.match(r"^\**alerts?\**\s*:\s*\**\s*(.*)$", text, re.IGNORECASE)
+            if label:
+                found.extend(_split_items(label.group(1)))
     return _unique(found)
 
 
 def _rollback_notes(sections: list[tuple[str, list[str]]]) -> list[str]:
+    """The rollback an RFC plans for itself: text after a 'Rollback:' label, else the sentence naming it."""
     found: list[str] = []
     for heading, lines in sections:
         if _SKIPPED_SECTIONS.search(heading):
             continue
-        for line in lines:
-            bullet = _BULLET.match(line)
-            text = bullet.group(1) if bullet else line
-            if _ROLLBACK_LINE.search(text) and not _FENCE.match(line) and not text.lstrip().startswith("|"):
-                note = re.sub(r"^\s*\**\s*roll ?back\s*\**\s*:\s*\**\s*", "", text, flags=re.IGNORECASE)
-                found.append(_clean(note))
+        for _bullet, text in _items(lines):
+            label = _ROLLBACK_LABEL.search(text)
+            if label:
+                found.append(_clean(text[label.end():]))
+                continue
+            for sentence in re.split(r"(?<=[.!?])\s+", text):
+                if _ROLLBACK_LINE.search(sentence):
+                    found.append(_clean(sentence))
     return _unique(item for item in found if item)
 
 
@@ -191,8 +232,8 @@ def _unique(items: Iterable[str]) -> list[str]:
 def summarize_rfc(artifact: Artifact) -> RfcSummary:
     """What incident response needs from one parsed RFC."""
     sections = _sections(artifact.body)
-    considered = "\n".join("\n".join([heading, *lines]) for heading, lines in sections
-                           if not _SKIPPED_SECTIONS.search(heading))
+    considered = "\n".join("\n".join([heading, *(line for line in lines if not _NOT_DEPENDENCY.match(
+        _BULLET.sub(r"\1", line)))]) for heading, lines in sections if not _SKIPPED_SECTIONS.search(heading))
     considered = _EXAMPLE_STRINGS.sub(" ", considered)
     domains = tuple(name for name, pattern in FAILURE_DOMAINS if pattern.search(considered))
     status = artifact.status or ""
@@ -204,6 +245,7 @@ def summarize_rfc(artifact: Artifact) -> RfcSummary:
         depends_on=tuple(artifact.references()["depends_on"]),
         dependencies=tuple(_dependencies(sections)),
         failure_domains=domains,
+        failure_modes=tuple(_failure_modes(sections)),
         alerts=tuple(_alerts(sections)),
         rollback_notes=tuple(_rollback_notes(sections)),
         uses_feature_flag=bool(_FEATURE_FLAG.search(considered)),

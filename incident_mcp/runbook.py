@@ -1,0 +1,558 @@
+"""Runbook and post-mortem template generation, tailored to the company's config and RFCs, keeping human edits.
+
+``generate_runbook(ws)`` writes ``standards/ops/incident-runbook.md`` and
+``standards/ops/post-mortem-template.md`` from the templates ``incident-runbook.md.j2`` and
+``post-mortem-template.md.j2`` (overridable by name, see ``incident_mcp.render``). Generated sections
+sit in managed blocks: regeneration updates a block only if nobody edited it (``force`` overrides
+that), keeps every byte outside the blocks, and writes nothing when nothing changed. Both files are
+written atomically under the ``runbook`` lock, or neither is (a file with broken block markers
+stops the run before anything is written).
+
+Frontmatter: none. Company OS keeps standards (``standards/**``) as plain Markdown documents, not
+artifacts: they have no id, lifecycle or references, and giving them artifact frontmatter would
+put a fake artifact type into the repository. Our validator checks ``standards/ops/`` files with
+standards rules (balanced managed blocks, non-empty, solo-founder voice) instead.
+
+Template context (what a workspace override can use; every value is plain data):
+
+``company``          name, product, domain, stage, display_name, product_display, product_or_placeholder
+``stack_rows``       [{label, field, value, configured}] for the "At a Glance" table
+``services``         [{name, url, critical, description}]; ``critical_services`` the critical ones
+``status_check``     the ``./tools/ops/status-check.sh`` command for the critical URLs, or None
+``rfcs``             [RfcSummary] (``incident_mcp.rfcs``); ``failure_domains`` [{name, rfc_ids}];
+                     ``unreadable_rfcs`` [text]
+``severities``       [{level, name, description, examples, response_time, resolution_target}]
+``rollback``         {deployment, database, feature_flag, dns, cache}: [RollbackSection] each
+``alerting``         tracker_name, native_push, route, channels, route_provider, docs
+``escalation``       hosting_name, framework
+``dns``              provider, zone, record, ttl, ttl_human, failover_target
+``contacts``         on_call, support, status_page, support_or_placeholder, signature
+``postmortem``       author_hint, owner_hint, detection_sources, mitigations
+``gaps``             [{field, need}]: config values that are not set, named in the document
+``timezone``, ``generated_on`` (YYYY-MM-DD, used only outside managed blocks), ``version``
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import difflib
+import re
+import shlex
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from incident_mcp import __version__
+from incident_mcp.blocks import BlockError, find_blocks, merge
+from incident_mcp.catalog import Catalog, Step, canonical, fill, load_catalog
+from incident_mcp.config import CompanyConfig, LoadedConfig, ProviderKind, ProviderRef, load_config, provider_refs
+from incident_mcp.errors import ArtifactError
+from incident_mcp.render import Rendered, render
+from incident_mcp.rfcs import load_rfcs
+from incident_mcp.workspace import Workspace, atomic_write
+
+RUNBOOK_PATH = "standards/ops/incident-runbook.md"
+POSTMORTEM_PATH = "standards/ops/post-mortem-template.md"
+DOCUMENTS: tuple[tuple[str, str], ...] = (
+    (RUNBOOK_PATH, "incident-runbook.md.j2"),
+    (POSTMORTEM_PATH, "post-mortem-template.md.j2"),
+)
+MAX_EXISTING_BYTES = 2_000_000
+
+# ---- solo-founder voice ------------------------------------------------------------------------------------
+
+# Language that assumes a team behind the reader. Each pattern is one phrase family; matched case-insensitively.
+_TEAM_LANGUAGE: tuple[re.Pattern[str], ...] = tuple(re.compile(p, re.IGNORECASE) for p in (
+    r"\bescalat\w*\s+(?:it\s+|this\s+)?to\s+(?:the\s+|your\s+|an?\s+)?"
+    r"(?:team|tech|engineering|dev|ops|on-?call|incident)?\s*(?:lead|manager|supervisor|boss|team|engineer)s?\b",
+    r"\b(?:team|tech|engineering)\s+leads?\b",
+    r"\b(?:page|paging|wake\s+up|call|notify|alert)\s+(?:the|your)\s+on-?call(?:\s+(?:engineer|person|team))?\b",
+    r"\bon-?call\s+(?:engineer|rotation|team|schedule)s?\b",
+    r"\b(?:notify|inform|tell|ask|email|call|ping)\s+(?:your|the)\s+(?:manager|boss|supervisor|lead|team)\b",
+    r"\b(?:your|the)\s+(?:engineering\s+|line\s+|duty\s+|incident\s+)?(?:manager|boss|supervisor)\b",
+    r"\bincident\s+commanders?\b",
+    r"\b(?:your|the)\s+(?:sre|ops|devops|platform|engineering|infra(?:structure)?)\s+team\b",
+    r"\b(?:all\s+hands|war\s+room)\b",
+))
+
+
+def solo_voice_problems(text: str) -> list[tuple[int, str]]:
+    """Every (1-based line, phrase) where the text talks as if a team stood behind the reader.
+
+    The reader of an ops standard is the one person on call, so "escalate to the team lead",
+    "page the on-call engineer" or "notify your manager" are wrong for them. Names of products
+    (AWS Secrets Manager, a package manager) are not people and do not match.
+    """
+    problems: list[tuple[int, str]] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        spans = sorted((m.start(), -m.end(), m.group(0)) for pattern in _TEAM_LANGUAGE
+                        for m in pattern.finditer(line))
+        covered = -1
+        for start, neg_end, phrase in spans:  # overlapping matches of several patterns count once
+            if start >= covered:
+                problems.append((number, phrase))
+                covered = -neg_end
+    return problems
+
+
+# ---- result ------------------------------------------------------------------------------------------------
+
+
+class FileChange(BaseModel):
+    """What generation did (or, with dry_run, would do) to one file."""
+
+    path: str = Field(description="workspace-relative path")
+    action: Literal["created", "updated", "unchanged"]
+    blocks_updated: list[str] = Field(default_factory=list, description="managed blocks rewritten")
+    blocks_kept_edited: list[str] = Field(
+        default_factory=list, description="managed blocks a human edited, kept as they are (use force to replace)")
+    blocks_added: list[str] = Field(default_factory=list, description="managed blocks inserted")
+    text: str | None = Field(default=None, description="the full new text (dry_run only)")
+    diff: str | None = Field(default=None, description="unified diff against the file on disk (dry_run only)")
+
+
+class GenerationResult(BaseModel):
+    """The outcome of one generation run."""
+
+    dry_run: bool
+    force: bool
+    files: list[FileChange]
+    gaps: list[str] = Field(default_factory=list, description="config values not set, as named in the runbook")
+    warnings: list[str] = Field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        """Whether any file was (or would be) created or changed."""
+        return any(f.action != "unchanged" for f in self.files)
+
+
+# ---- context -----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A config value that is not set, and what setting it would add to the runbook."""
+
+    field: str
+    need: str
+
+    def __str__(self) -> str:
+        return f"not configured: set `{self.field}` to get {self.need}"
+
+
+@dataclass(frozen=True)
+class StepView:
+    """One checklist step as the templates show it."""
+
+    action: str
+    command: str | None = None
+    headers: tuple[str, ...] = ()
+    body: str | None = None
+    verify: str | None = None
+    check_first: str | None = None
+    api: bool = False
+
+
+@dataclass(frozen=True)
+class RollbackSection:
+    """One section of the rollback checklist for one provider (or generic advice when none is configured)."""
+
+    kind: str
+    title: str
+    provider: str | None
+    summary: str = ""
+    notes: tuple[str, ...] = ()
+    prepare: tuple[StepView, ...] = ()
+    steps: tuple[StepView, ...] = ()
+    verify: tuple[str, ...] = ()
+    caveats: tuple[str, ...] = ()
+    docs: tuple[str, ...] = ()
+
+
+# The P0–P3 table, as in the spec. TODO(lead): switch to incident_mcp.severity.LEVELS once that lands.
+_SEVERITIES: tuple[dict[str, Any], ...] = (
+    {"level": "P0", "name": "Critical", "description": "Complete service outage, data loss, security breach",
+     "examples": ("Production database down", "authentication broken for all users", "confirmed data exfiltration"),
+     "response_time": "Immediate: drop everything else", "resolution_target": "1 hour"},
+    {"level": "P1", "name": "High",
+     "description": "Major feature broken, significant performance degradation, data integrity risk",
+     "examples": ("Payment processing failing", "API response times >10s", "primary replica out of sync"),
+     "response_time": "Within 30 minutes", "resolution_target": "4 hours"},
+    {"level": "P2", "name": "Medium",
+     "description": "Minor feature broken, workaround exists, non-critical performance issue",
+     "examples": ("Export feature timing out (manual workaround available)", "dashboard loading slowly",
+                  "non-critical background job stalled"),
+     "response_time": "Next business day", "resolution_target": "24 hours"},
+    {"level": "P3", "name": "Low", "description": "Cosmetic issue, minor inconvenience, improvement opportunity",
+     "examples": ("UI alignment off on one browser", "tooltip text incorrect",
+                  "non-blocking deprecation warning in logs"),
+     "response_time": "Next sprint", "resolution_target": "1 week"},
+)
+
+
+def _human_seconds(seconds: int) -> str:
+    if seconds < 120:
+        return f"{seconds} seconds"
+    if seconds < 7200:
+        return f"{round(seconds / 60)} minutes"
+    if seconds < 172_800:
+        return f"{round(seconds / 3600)} hours"
+    return f"{round(seconds / 86400)} days"
+
+
+def _blank(value: str) -> bool:
+    return value.strip().lower() in ("", "none", "n/a", "-")
+
+
+@dataclass
+class _Builder:
+    """Collects the template context for one config (and the gaps it finds on the way)."""
+
+    ws: Workspace
+    config: CompanyConfig
+    gaps: list[Gap] = field(default_factory=list)
+
+    def gap(self, dotted: str, need: str) -> None:
+        if all(g.field != dotted for g in self.gaps):
+            self.gaps.append(Gap(dotted, need))
+
+    def company(self) -> dict[str, str]:
+        company = self.config.company
+        if not company.name.strip():
+            self.gap("company.name", "your company's name in the runbook and in user emails")
+        if not company.product.strip():
+            self.gap("company.product", "your product's name in the communication templates")
+        display = company.name.strip() or company.product.strip() or "your company"
+        product = company.product.strip() or company.name.strip()
+        return {"name": company.name.strip(), "product": company.product.strip(), "domain": company.domain.strip(),
+                "stage": company.stage.strip(), "display_name": display,
+                "product_display": product or "your product",
+                "product_or_placeholder": product or "[Service Name]"}
+
+    def services(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]], str | None]:
+        services = [{"name": s.name, "url": s.url, "critical": s.critical, "description": s.description}
+                    for s in self.config.incident_response.services]
+        if not services:
+            self.gap("incident_response.services", "the status-check command with your own service URLs")
+            return [], [], None
+        critical = [s for s in services if s["critical"]] or services
+        command = "./tools/ops/status-check.sh " + " ".join(shlex.quote(str(s["url"])) for s in critical)
+        return services, critical, command
+
+    def contacts(self, company: dict[str, str]) -> dict[str, Any]:
+        ir = self.config.incident_response
+        on_call = ", ".join(part for part in (ir.on_call.name, ir.on_call.email, ir.on_call.phone) if part.strip())
+        support = (ir.support_contact.strip() or self.config.support.escalation_email.strip()
+                   or ", ".join(self.config.support.channels))
+        if not support:
+            self.gap("incident_response.support_contact", "the address users should write to in the email template")
+        status_page = ir.status_page.url.strip()
+        if not status_page:
+            self.gap("incident_response.status_page.url", "your status page named in the triage and templates")
+        signer = ir.on_call.name.strip()
+        company_name = company["name"] or company["product"]
+        if signer and company_name:
+            signature = f"{signer}, {company_name}"
+        else:
+            signature = signer or (f"[Your name], {company_name}" if company_name else "[Your name]")
+        return {"on_call": on_call, "support": support, "status_page": status_page,
+                "support_or_placeholder": support or "[support channel]", "signature": signature}
+
+    def dns(self) -> dict[str, Any]:
+        dns = self.config.incident_response.dns
+        ttl = dns.ttl
+        return {"provider": dns.provider.strip(), "zone": dns.zone.strip(), "record": dns.record.strip(), "ttl": ttl,
+                "ttl_human": _human_seconds(ttl) if ttl else "", "failover_target": dns.failover_target.strip()}
+
+
+# Which config kinds feed which rollback section, and what a missing value costs the reader.
+SECTION_KINDS: dict[str, tuple[ProviderKind, ...]] = {
+    "deployment": ("hosting",),
+    "database": ("orm", "database"),
+    "feature_flag": ("feature_flags",),
+    "dns": ("dns",),
+    "cache": ("cache", "cdn"),
+}
+SECTION_TITLES: dict[str, str] = {
+    "hosting": "Deployment Rollback", "deployment": "Deployment Rollback",
+    "orm": "Database Rollback", "database": "Database Backup and Restore",
+    "feature_flags": "Feature Flag Disable", "feature_flag": "Feature Flag Disable",
+    "dns": "DNS Failover", "cache": "Cache Invalidation", "cdn": "CDN Purge",
+}
+GAP_NEEDS: dict[ProviderKind, str] = {
+    "hosting": "deployment rollback commands for your host",
+    "orm": "migration rollback steps for your ORM",
+    "database": "backup and restore steps for your database",
+    "feature_flags": "the kill-switch command for your flag system",
+    "dns": "DNS failover commands for your DNS provider",
+    "cache": "cache flush commands (or set it to `none`)",
+    "cdn": "CDN purge commands (or set it to `none`)",
+    "error_tracking": "the alert set-up for your error tracker",
+}
+_STACK_LABELS: tuple[tuple[str, ProviderKind | None, str], ...] = (
+    ("Hosting", "hosting", "tech_stack.hosting"),
+    ("Database", "database", "tech_stack.database"),
+    ("ORM / migrations", "orm", "tech_stack.orm"),
+    ("Cache", "cache", "tech_stack.cache"),
+    ("CDN", "cdn", "incident_response.cdn.provider"),
+    ("DNS", "dns", "incident_response.dns.provider"),
+    ("Feature flags", "feature_flags", "feature_flags.provider"),
+    ("Error tracking", "error_tracking", "observability.error_tracking"),
+    ("Alert route to your phone", None, "incident_response.alerting.provider"),
+)
+
+
+def _provider_name(catalog: Catalog, ref: ProviderRef) -> str | None:
+    """The catalog's display name for a configured provider (None when unknown or blank)."""
+    if ref.key is None:
+        return None
+    return catalog.provider(ref.kind, ref.key).name
+
+
+def _stack_rows(config: CompanyConfig, refs: dict[ProviderKind, ProviderRef], catalog: Catalog) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for label, kind, dotted in _STACK_LABELS:
+        raw = refs[kind].raw.strip() if kind else config.incident_response.alerting.provider.strip()
+        value = raw
+        if kind and refs[kind].configured:
+            name = _provider_name(catalog, refs[kind])
+            if name is None:
+                value = f"{raw} (not in the provider catalog: generic steps)"
+            elif canonical(name) != canonical(raw):
+                value = f"{raw} ({name})"
+        rows.append({"label": label, "field": dotted, "value": value, "configured": bool(raw)})
+    return rows
+
+
+def _step_view(step: Step, values: dict[str, str]) -> StepView:
+    return StepView(action=fill(step.action, values), command=fill(step.command, values) if step.command else None,
+                    headers=tuple(fill(h, values) for h in step.headers),
+                    body=fill(step.body, values) if step.body else None,
+                    verify=fill(step.verify, values) if step.verify else None,
+                    check_first=step.check_first, api=step.api)
+
+
+def _fill_values(config: CompanyConfig) -> dict[str, str]:
+    ir = config.incident_response
+    values = {key: str(value) for key, value in ir.deploy.items() if str(value).strip()}
+    for key, value in (("zone", ir.dns.zone), ("record", ir.dns.record), ("failover_target", ir.dns.failover_target),
+                       ("ttl", str(ir.dns.ttl or "")), ("domain", config.company.domain)):
+        if value.strip():
+            values.setdefault(key, value.strip())
+    return values
+
+
+def _rollback_sections(config: CompanyConfig, refs: dict[ProviderKind, ProviderRef],
+                       catalog: Catalog) -> tuple[dict[str, list[RollbackSection]], list[Gap]]:
+    """Each rollback section for this company's own providers; generic steps and a named gap where none is set.
+
+    Interim: built from the catalog directly until ``incident_mcp.rollback.rollback_plan`` lands, which the
+    runbook will then use so both show the same knowledge.
+    """
+    values = _fill_values(config)
+    gaps: list[Gap] = []
+    sections: dict[str, list[RollbackSection]] = {}
+    for section, kinds in SECTION_KINDS.items():
+        found: list[RollbackSection] = []
+        notes: list[str] = []
+        for kind in kinds:
+            ref = refs[kind]
+            if not ref.configured:
+                if not ref.raw.strip():
+                    gaps.append(Gap(ref.field, GAP_NEEDS[kind]))
+                    notes.append(str(gaps[-1]))
+                continue
+            if ref.key is None:
+                notes.append(f"{ref.raw.strip()} (`{ref.field}`) is not in the provider catalog, so these steps are "
+                              "generic; check its docs for the exact commands")
+                continue
+            entry = catalog.provider(kind, ref.key)
+            steps = (*entry.steps, *((entry.status,) if entry.status else ()))
+            found.append(RollbackSection(
+                kind=kind, title=SECTION_TITLES[kind], provider=entry.name, summary=entry.summary,
+                notes=(f"{ref.raw.strip()} could mean several services ({', '.join(entry.options)}); name yours "
+                       f"in `{ref.field}`",) if entry.family else (),
+                prepare=tuple(_step_view(s, values) for s in steps if s.phase == "prepare"),
+                steps=tuple(_step_view(s, values) for s in steps if s.phase != "prepare"),
+                caveats=entry.caveats, docs=entry.docs))
+        if not found:
+            generic = catalog.generic(section)
+            found.append(RollbackSection(
+                kind=section, title=SECTION_TITLES[section] if section != "database" else "Database Rollback",
+                provider=None, notes=tuple(notes),
+                prepare=tuple(_step_view(s, values) for s in generic.steps if s.phase == "prepare"),
+                steps=tuple(_step_view(s, values) for s in generic.steps if s.phase != "prepare"),
+                verify=tuple(fill(v.action, values) for v in generic.verify)))
+        elif notes:
+            found[0] = dataclasses.replace(found[0], notes=(*notes, *found[0].notes))
+        sections[section] = found
+    return sections, gaps
+
+
+def _alerting(config: CompanyConfig, ref: ProviderRef, catalog: Catalog, builder: _Builder) -> dict[str, Any]:
+    route_provider = config.incident_response.alerting.provider.strip()
+    view: dict[str, Any] = {"tracker_name": None, "native_push": "", "route": list(catalog.alert_route),
+                            "channels": [], "route_provider": route_provider, "docs": [], "steps": []}
+    if not ref.configured:
+        builder.gap(ref.field, GAP_NEEDS["error_tracking"])
+    elif ref.key is None:
+        view["tracker_name"] = ref.raw.strip()
+        view["native_push"] = ("It is not in our provider catalog, so we cannot say whether it can push to a phone "
+                               "by itself; assume it cannot.")
+    else:
+        entry = catalog.provider("error_tracking", ref.key)
+        view.update(tracker_name=entry.name, docs=list(entry.docs),
+                    steps=[_step_view(s, _fill_values(config)) for s in entry.steps])
+        if entry.alerting is not None:
+            view.update(native_push=f"Push to your phone from {entry.name} itself: {entry.alerting.native_push}.",
+                        route=list(entry.alerting.route), channels=list(entry.alerting.channels))
+    if not route_provider:
+        builder.gap("incident_response.alerting.provider",
+                    "the alert route to your phone named (PagerDuty, Opsgenie or Slack)")
+    return view
+
+
+def runbook_context(ws: Workspace, loaded: LoadedConfig, *, now: dt.datetime | None = None) -> dict[str, Any]:
+    """Everything the runbook and post-mortem templates see (documented in the module docstring)."""
+    config = loaded.config
+    catalog = load_catalog()
+    refs = provider_refs(config)
+    builder = _Builder(ws, config)
+    company = builder.company()
+    services, critical, status_check = builder.services()
+    report = load_rfcs(ws)
+    rollback, rollback_gaps = _rollback_sections(config, refs, catalog)
+    for item in rollback_gaps:
+        builder.gap(item.field, item.need)
+    alerting = _alerting(config, refs["error_tracking"], catalog, builder)
+    contacts = builder.contacts(company)
+    hosting = _provider_name(catalog, refs["hosting"])
+    flags = _provider_name(catalog, refs["feature_flags"])
+    when = now or dt.datetime.now(dt.UTC)
+    tracker = alerting["tracker_name"]
+    return {
+        "company": company,
+        "stack_rows": _stack_rows(config, refs, catalog),
+        "services": services,
+        "critical_services": critical,
+        "status_check": status_check,
+        "rfcs": list(report.rfcs),
+        "failure_domains": [{"name": d.name, "rfc_ids": list(d.rfc_ids)} for d in report.failure_domains],
+        "unreadable_rfcs": list(report.unreadable),
+        "severities": list(_SEVERITIES),
+        "rollback": rollback,
+        "alerting": alerting,
+        "escalation": {
+            "hosting_name": hosting or (refs["hosting"].raw.strip() if refs["hosting"].configured else ""),
+            "framework": config.tech_stack.framework.strip(),
+        },
+        "dns": builder.dns(),
+        "contacts": contacts,
+        "postmortem": {
+            "author_hint": config.incident_response.on_call.name.strip() or "Name",
+            "owner_hint": config.incident_response.on_call.name.strip() or "name",
+            "detection_sources": [f"{tracker} alert", "status check", "user report"] if tracker
+            else ["monitoring", "user report", "manual check"],
+            "mitigations": [f"{hosting} rollback" if hosting else "rollback", "hotfix",
+                            f"{flags} flag off" if flags else "flag disable"],
+        },
+        "gaps": [{"field": g.field, "need": g.need} for g in builder.gaps],
+        "timezone": config.incident_response.timezone or "UTC",
+        "generated_on": when.date().isoformat(),
+        "version": __version__,
+    }
+
+
+# ---- generation --------------------------------------------------------------------------------------------
+
+
+def unified_diff(old: str | None, new: str, rel: str) -> str:
+    """A unified diff of ``old`` (None: the file does not exist) → ``new``, as git would show it."""
+    before = old.splitlines(keepends=True) if old is not None else []
+    after = new.splitlines(keepends=True)
+    lines = difflib.unified_diff(before, after, fromfile=f"a/{rel}" if old is not None else "/dev/null",
+                                 tofile=f"b/{rel}")
+    out: list[str] = []
+    for line in lines:
+        out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+    return "".join(out)
+
+
+def _read_existing(ws: Workspace, rel: str) -> str | None:
+    path = ws.path(rel)
+    if not path.exists():
+        return None
+    if not path.is_file():
+        raise ArtifactError(f"{rel} exists but is not a file; move it aside and generate again")
+    size = path.stat().st_size
+    if size > MAX_EXISTING_BYTES:
+        raise ArtifactError(f"{rel} is {size:,} bytes (limit {MAX_EXISTING_BYTES:,}); is it really the runbook?")
+    try:
+        return path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ArtifactError(f"{rel} is not UTF-8 text (byte {err.start}); fix or move it aside") from None
+
+
+def _plan_file(rel: str, rendered: Rendered, existing: str | None, *, force: bool,
+               warnings: list[str]) -> tuple[str, FileChange]:
+    if existing is None:
+        return rendered.text, FileChange(path=rel, action="created", blocks_added=list(rendered.block_names))
+    try:
+        had_blocks = bool(find_blocks(existing))
+        merged = merge(existing, rendered.text, force=force)
+    except BlockError as err:
+        raise BlockError(f"{rel}: {err}; repair the incident-mcp markers (or move the file aside) and generate "
+                         "again") from None
+    if not had_blocks and existing.strip():
+        warnings.append(f"{rel} had no incident-mcp blocks: the generated sections were appended below your text; "
+                        "remove whichever duplicates you do not want")
+    action: Literal["updated", "unchanged"] = "updated" if merged.text != existing else "unchanged"
+    return merged.text, FileChange(path=rel, action=action, blocks_updated=merged.updated,
+                                   blocks_kept_edited=merged.kept_edited, blocks_added=merged.added)
+
+
+def render_documents(ws: Workspace, context: dict[str, Any]) -> dict[str, Rendered]:
+    """Render both documents (no file is read or written)."""
+    return {rel: render(ws, template, context) for rel, template in DOCUMENTS}
+
+
+def generate_runbook(ws: Workspace, *, dry_run: bool = False, force: bool = False,
+                     now: dt.datetime | None = None) -> GenerationResult:
+    """Generate or update the runbook and post-mortem template; see the module docstring for the rules.
+
+    ``dry_run`` writes nothing (not even a lock file) and returns each file's full text and diff.
+    ``force`` replaces managed blocks a human edited; text outside blocks is kept even then.
+    """
+    loaded = load_config(ws.config_path)
+    context = runbook_context(ws, loaded, now=now)
+    rendered = render_documents(ws, context)
+    warnings = list(loaded.warnings)
+    for rel, doc in rendered.items():
+        for line, phrase in solo_voice_problems(doc.text):
+            warnings.append(f"{rel}: line {line}: {phrase!r} assumes a team; the reader is the one person on call")
+    gaps = [str(Gap(g["field"], g["need"])) for g in context["gaps"]]
+
+    def plan() -> list[tuple[str, str | None, str, FileChange]]:
+        planned = []
+        for rel, doc in rendered.items():
+            existing = _read_existing(ws, rel)
+            text, change = _plan_file(rel, doc, existing, force=force, warnings=warnings)
+            planned.append((rel, existing, text, change))
+        return planned
+
+    if dry_run:
+        files = []
+        for rel, existing, text, change in plan():
+            change.text = text
+            change.diff = unified_diff(existing, text, rel)
+            files.append(change)
+        return GenerationResult(dry_run=True, force=force, files=files, gaps=gaps, warnings=warnings)
+    with ws.lock("runbook"):
+        planned = plan()
+        for rel, existing, text, _change in planned:
+            if text != existing:
+                atomic_write(ws.path(rel), text)
+    return GenerationResult(dry_run=False, force=force, files=[change for *_, change in planned], gaps=gaps,
+                            warnings=warnings)
