@@ -154,6 +154,11 @@ class StepView:
     check_first: str | None = None
     api: bool = False
 
+    @property
+    def lang(self) -> str:
+        """The code-fence language: ``http`` for a request written METHOD URL, ``sh`` for commands (curl too)."""
+        return "http" if self.api and self.command and not self.command.startswith("curl ") else "sh"
+
 
 @dataclass(frozen=True)
 class RollbackSection:
@@ -337,6 +342,8 @@ def _step_view(step: Step, values: dict[str, str]) -> StepView:
 def _fill_values(config: CompanyConfig) -> dict[str, str]:
     ir = config.incident_response
     values = {key: str(value) for key, value in ir.deploy.items() if str(value).strip()}
+    for settings in (ir.dns.settings, ir.cdn.settings, ir.alerting.settings):
+        values.update({key: str(value) for key, value in settings.items() if str(value).strip()})
     for key, value in (("zone", ir.dns.zone), ("record", ir.dns.record), ("failover_target", ir.dns.failover_target),
                        ("ttl", str(ir.dns.ttl or "")), ("domain", config.company.domain)):
         if value.strip():
@@ -376,7 +383,7 @@ def _rollback_sections(config: CompanyConfig, refs: dict[ProviderKind, ProviderR
                        f"in `{ref.field}`",) if entry.family else (),
                 prepare=tuple(_step_view(s, values) for s in steps if s.phase == "prepare"),
                 steps=tuple(_step_view(s, values) for s in steps if s.phase != "prepare"),
-                caveats=entry.caveats, docs=entry.docs))
+                caveats=tuple(fill(c, values) for c in entry.caveats), docs=entry.docs))
         if not found:
             generic = catalog.generic(section)
             found.append(RollbackSection(
