@@ -25,6 +25,7 @@ can never open or close a block.
 from __future__ import annotations
 
 import contextvars
+import dataclasses
 import functools
 import re
 import threading
@@ -82,6 +83,7 @@ class _RenderState:
     steps: int = 0
     depth: int = 0
     block_names: list[str] = field(default_factory=list)
+    fresh: dict[str, bool] = field(default_factory=dict)  # templates already checked for changes in this render
 
     def tick(self, amount: int = 1) -> None:
         self.steps += amount
@@ -127,12 +129,15 @@ def _sized(value: Any) -> int | None:
 
 
 def _joined_length(items: list[Any], separator: str) -> int:
+    """The length ``separator.join(items)`` would have, refused as soon as it passes the limit."""
+    _state().tick(len(items) + 1)
+    limit = _limits().max_string_chars
     total = len(separator) * max(len(items) - 1, 0)
-    state = _state()
     for item in items:
-        state.tick()
-        total += len(item) if isinstance(item, str) else len(str(item))
-        _check_size(total, "join")
+        total += len(item) if type(item) is str else len(str(item))
+        if total > limit:
+            _check_size(total, "join")
+    _check_size(total, "join")
     return total
 
 
@@ -164,11 +169,29 @@ def _precheck_filter(name: str, value: Any, args: tuple[Any, ...], kwargs: dict[
     return args
 
 
+_SMALL = 4096  # results up to this size are never checked (every limit is larger)
+_GROWING_FILTERS = frozenset({"center", "indent", "wordwrap", "replace", "format", "join"})
+
+
 def _guard_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
     """Wrap a filter: int arguments capped, growth checked before the call, result size checked after."""
     from jinja2.utils import _PassArg
 
     value_index = 1 if _PassArg.from_obj(func) is not None else 0
+    if name not in _GROWING_FILTERS:
+
+        @functools.wraps(func)
+        def light(*args: Any, **kwargs: Any) -> Any:
+            _state().tick()
+            if len(args) > value_index + 1 or kwargs:
+                for extra in (*args[value_index + 1:], *kwargs.values()):
+                    _check_int(extra, f"filter {name!r}")
+            result = func(*args, **kwargs)
+            if isinstance(result, str | list | tuple) and len(result) > _SMALL:
+                _check_size(len(result), f"filter {name!r}")
+            return result
+
+        return light
 
     @functools.wraps(func)
     def guarded(*args: Any, **kwargs: Any) -> Any:
@@ -243,7 +266,8 @@ def _is_guard(node: nodes.Node) -> bool:
 
 def _finalize(value: Any) -> str:
     """Every ``{{ value }}``: as text, with anything that looks like a managed-block marker defused."""
-    return neutralize(value if isinstance(value, str) else str(value))
+    text = value if type(value) is str else str(value)
+    return neutralize(text) if "<!--" in text else text
 
 
 class TemplateEnvironment(ImmutableSandboxedEnvironment):
@@ -325,6 +349,18 @@ class TemplateEnvironment(ImmutableSandboxedEnvironment):
             _check_size(size, "a call")
         return result
 
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        """``obj.attr``: a fast path for the plain data we pass (dict keys, dataclass fields), else the sandbox's."""
+        if attribute[:1] != "_":
+            kind = type(obj)
+            if kind is dict and attribute in obj and attribute not in _DICT_ATTRIBUTES:
+                return obj[attribute]
+            if kind in _RECORD_TYPES or (dataclasses.is_dataclass(obj) and _remember_record(kind)):
+                value = getattr(obj, attribute, _MISSING)
+                if type(value) in _PLAIN_TYPES or (dataclasses.is_dataclass(value) and not isinstance(value, type)):
+                    return value
+        return super().getattr(obj, attribute)
+
     def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
         """``"{}".format(...)``: huge field widths refused, result size checked."""
         wrapped = super().wrap_str_format(value)
@@ -344,6 +380,20 @@ class TemplateEnvironment(ImmutableSandboxedEnvironment):
         return checked
 
 
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+_PLAIN_TYPES = frozenset({str, int, float, bool, type(None), tuple, list, dict})
+_RECORD_TYPES: set[type] = set()
+_MISSING = object()
+
+
+def _remember_record(kind: type) -> bool:
+    """Dataclass types whose plain-data fields skip the sandbox's per-access checks (methods still get them)."""
+    if not isinstance(kind, type):
+        return False
+    _RECORD_TYPES.add(kind)
+    return True
+
+
 def _guarded_range(*args: int) -> range:
     limits = _limits()
     result = range(*args)
@@ -352,15 +402,23 @@ def _guarded_range(*args: int) -> range:
     return result
 
 
+_LINE_BREAKS = re.compile(r"[\r\n\u0085\u2028\u2029]")
+
+
 def _inline_filter(value: Any) -> str:
     """One-line Markdown for a table cell or list item (pipes escaped, line breaks flattened)."""
-    return inline(value if isinstance(value, str) else str(value))
+    text = value if type(value) is str else str(value)
+    if "|" in text or "<!--" in text or _LINE_BREAKS.search(text):
+        return inline(text)
+    return text
 
 
 def _line_filter(value: Any) -> str:
     """One line of text for a code block: line breaks flattened, markers neutralised, nothing escaped."""
-    text = value if isinstance(value, str) else str(value)
-    return neutralize(re.sub(r"[\r\n\u0085\u2028\u2029]+", " ", text))
+    text = value if type(value) is str else str(value)
+    if "<!--" in text or _LINE_BREAKS.search(text):
+        return neutralize(re.sub(r"[\r\n\u0085\u2028\u2029]+", " ", text))
+    return text
 
 
 def _neutralize_filter(value: Any) -> str:
@@ -387,13 +445,16 @@ def _managed(name: str, caller: Callable[[], str]) -> str:
     return wrap(name, tidy_markdown(neutralize(str(caller())))) + "\n"
 
 
+_FENCE_LINE = re.compile(r"^\s*(`{3,}|~{3,})")
+
+
 def tidy_markdown(text: str) -> str:
     """Trailing spaces removed, runs of blank lines collapsed to one (not inside code fences), one final newline."""
     lines: list[str] = []
     fence: str | None = None
     for raw in text.strip("\n").split("\n"):
         line = raw.rstrip()
-        marker = re.match(r"^\s*(`{3,}|~{3,})", line)
+        marker = _FENCE_LINE.match(line) if ("```" in line or "~~~" in line) else None
         if marker and (fence is None or marker.group(1).startswith(fence)):
             fence = None if fence is not None else marker.group(1)[:3]
         elif fence is None and not line and lines and not lines[-1]:
@@ -498,6 +559,15 @@ class TemplateLoader(BaseLoader):
         signature = (stat.st_mtime_ns, stat.st_size)
 
         def uptodate() -> bool:
+            state = _STATE.get()
+            if state is not None:  # one check per template per render (includes in loops ask many times)
+                known = state.fresh.get(template)
+                if known is None:
+                    known = state.fresh[template] = check()
+                return known
+            return check()
+
+        def check() -> bool:
             try:
                 current = self._find(template)
                 now = current.path.stat()

@@ -10,6 +10,7 @@ lines of a migration plan. An RFC that cannot be parsed is reported, never fatal
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -21,27 +22,49 @@ RFC_DIR = "artifacts/rfcs/"
 MAX_ITEMS = 12
 MAX_ITEM_CHARS = 240
 
-# Failure domains: a name and the words that show an RFC depends on it.
-FAILURE_DOMAINS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (name, re.compile(pattern, re.IGNORECASE)) for name, pattern in (
-        ("Database", r"\b(?:databases?|postgres(?:ql)?|mysql|mariadb|mongo(?:db)?|sqlite|dynamodb|"
-                     r"data model|primary db|read replicas?|supabase|planetscale|neon)\b"),
-        ("Message queue and background workers", r"\b(?:message queues?|queues?|workers?|bullmq|celery|sqs|"
-                                                 r"kafka|rabbitmq|pub/?sub|background jobs?|cron jobs?)\b"),
-        ("Cache", r"\b(?:cache|caching|redis|memcached?|valkey)\b"),
-        ("Email delivery", r"\b(?:e-?mails?|smtp|sendgrid|postmark|resend|mailgun|amazon ses)\b"),
-        ("Push notifications", r"\b(?:push notifications?|push (?:provider|service|channel|dispatcher)s?|"
-                               r"web push|fcm|apns)\b"),
-        ("Payments", r"\b(?:payments?|stripe|paddle|billing|checkout|lemon ?squeezy)\b"),
-        ("Authentication", r"\b(?:authentication|auth|login|sign-?in|sso|oauth2?|clerk|auth0|"
-                           r"auth\.js|nextauth|sessions?)\b"),
-        ("File storage", r"\b(?:s3|object storage|blob storage|buckets?|file uploads?|uploads?|r2|gcs)\b"),
-        ("Search", r"\b(?:elasticsearch|opensearch|meilisearch|typesense|algolia|search index)\b"),
-        ("Third-party APIs and webhooks", r"\b(?:third-party|external apis?|webhooks?|vendor apis?)\b"),
-        ("CDN and edge", r"\b(?:cdn|cloudfront|fastly|edge functions?|edge cache)\b"),
-        ("AI model provider", r"\b(?:llms?|openai|anthropic|embeddings?|vector (?:db|database|store))\b"),
-    )
+# Failure domains: a name and the words (or two-word phrases) that show an RFC depends on it. Text is split into
+# lower-case words and looked up in a table, one pass per RFC, instead of running a regex per domain.
+_DOMAIN_WORDS: tuple[tuple[str, str], ...] = (
+    ("Database", "database databases postgres postgresql mysql mariadb mongo mongodb sqlite dynamodb supabase "
+                 "planetscale neon|data model|primary db|read replica|read replicas"),
+    ("Message queue and background workers", "queue queues worker workers bullmq celery sqs kafka rabbitmq pubsub"
+                                             "|pub sub|background job|background jobs|cron job|cron jobs"),
+    ("Cache", "cache caching redis memcache memcached valkey"),
+    ("Email delivery", "email emails smtp sendgrid postmark resend mailgun|e mail|e mails|amazon ses"),
+    ("Push notifications", "fcm apns|push notification|push notifications|push provider|push service|"
+                           "push channel|push dispatcher|web push"),
+    ("Payments", "payment payments stripe paddle billing checkout lemonsqueezy|lemon squeezy"),
+    ("Authentication", "authentication auth login signin sso oauth oauth2 clerk auth0 nextauth session sessions"
+                       "|sign in"),
+    ("File storage", "s3 bucket buckets upload uploads r2 gcs|object storage|blob storage|file upload|file uploads"),
+    ("Search", "elasticsearch opensearch meilisearch typesense algolia|search index"),
+    ("Third-party APIs and webhooks", "webhook webhooks|third party|external api|external apis|vendor api|vendor apis"),
+    ("CDN and edge", "cdn cloudfront fastly|edge function|edge functions|edge cache"),
+    ("AI model provider", "llm llms openai anthropic embedding embeddings|vector db|vector database|vector store"),
 )
+FAILURE_DOMAINS: tuple[str, ...] = tuple(name for name, _ in _DOMAIN_WORDS)
+_DOMAIN_TERMS: dict[tuple[str, ...], int] = {}
+for _index, (_name, _spec) in enumerate(_DOMAIN_WORDS):
+    _singles, *_phrases = _spec.split("|")
+    for _word in _singles.split():
+        _DOMAIN_TERMS[(_word,)] = _index
+    for _phrase in _phrases:
+        _DOMAIN_TERMS[tuple(_phrase.split())] = _index
+_SINGLE_TERMS: dict[str, int] = {words[0]: i for words, i in _DOMAIN_TERMS.items() if len(words) == 1}
+_PAIR_FIRST_WORDS = frozenset(words[0] for words in _DOMAIN_TERMS if len(words) == 2)
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def _domains_in(text: str) -> tuple[str, ...]:
+    """The failure domains whose words occur in lower-cased ``text`` (in FAILURE_DOMAINS order)."""
+    words = _WORD.findall(text)
+    distinct = set(words)
+    hits = {_SINGLE_TERMS[w] for w in distinct.intersection(_SINGLE_TERMS)}
+    if not distinct.isdisjoint(_PAIR_FIRST_WORDS):
+        hits.update(_DOMAIN_TERMS[pair] for pair in itertools.pairwise(words)
+                    if pair[0] in _PAIR_FIRST_WORDS and pair in _DOMAIN_TERMS)
+    return tuple(FAILURE_DOMAINS[i] for i in sorted(hits))
+
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _SKIPPED_SECTIONS = re.compile(r"alternatives|open questions|references|appendix", re.IGNORECASE)
@@ -50,14 +73,34 @@ _BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(.*)$")
 _DEPENDS_ON_LINE = re.compile(r"^\s*(?:\*\*)?depends on(?:\*\*)?\s*:?\s*(?:\*\*)?\s*(.*)$", re.IGNORECASE)
 _NOT_DEPENDENCY = re.compile(r"^\s*(?:\*\*)?(?:blocks|blocked by|depended on by|what depends on this)\b",
                              re.IGNORECASE)
+_NOT_DEPENDENCY_LINE = re.compile(r"^\s*(?:(?:[-*+]|\d+[.)])\s+)?\**(?:blocks|blocked by|depended on by|"
+                                  r"what depends on this)\b", re.IGNORECASE)
 _ROLLBACK_LINE = re.compile(r"\brollback\b|\broll(?:ing)? (?:it |this |them )?back\b", re.IGNORECASE)
 _ROLLBACK_LABEL = re.compile(r"\**\s*roll ?back(?: plan)?\s*\**\s*:\s*\**\s*", re.IGNORECASE)
 _FAILURE_HEADING = re.compile(r"failure (?:domains?|modes?|scenarios?)|what can (?:fail|go wrong)|\brisks?\b",
                               re.IGNORECASE)
-_FEATURE_FLAG = re.compile(r"\bfeature[- ]flags?\b|\bkill[- ]switch\b|\bbehind (?:a|an|the)\b[^.\n]{0,60}\bflag\b",
-                           re.IGNORECASE)
+_BEHIND_A_FLAG = re.compile(r"behind (?:a|an|the)\b[^.\n]{0,60}?\bflags?\b")
+
+
+def _mentions_flag(lowered: str) -> bool:
+    """Whether lower-cased text says the change ships behind a feature flag (or has a kill switch)."""
+    if any(phrase in lowered for phrase in ("feature flag", "feature-flag", "kill switch", "kill-switch")):
+        return True
+    at = lowered.find("behind ")
+    while at != -1:
+        if _BEHIND_A_FLAG.match(lowered, at, at + 90):
+            return True
+        at = lowered.find("behind ", at + 1)
+    return False
 # Inline code and quoted strings are examples ("payment.failed"), not systems the design depends on.
 _EXAMPLE_STRINGS = re.compile(r"`[^`\n]*`|\"[^\"\n]*\"")
+_DEPENDENCY_HEADING = re.compile(r"\bdependenc", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_SPACES = re.compile(r"\s+")
+_ITEM_SEPARATOR = re.compile(r";|,(?!\d)")
+_LEADING_CONJUNCTION = re.compile(r"^\s*(?:and|or)\s+")
+_BULLET_STARTS = frozenset("-*+0123456789")
+_ALERT_LABEL = re.compile(r"^\**alerts?\**\s*:\s*\**\s*(.*)$", re.IGNORECASE)
 _EMPTY_ITEM = re.compile(r"^\s*(?:none|n/a|-|tbd|\[.*\])\s*\.?\s*$", re.IGNORECASE)
 
 
@@ -100,9 +143,9 @@ def _sections(body: str) -> list[tuple[str, list[str]]]:
     sections: list[tuple[str, list[str]]] = [("", [])]
     in_fence = False
     for line in body.splitlines():
-        if _FENCE.match(line):
+        if ("```" in line or "~~~" in line) and _FENCE.match(line):
             in_fence = not in_fence
-        heading = None if in_fence else _HEADING.match(line)
+        heading = None if in_fence or not line.startswith("#") else _HEADING.match(line)
         if heading:
             sections.append((heading.group(2), []))
         else:
@@ -111,13 +154,19 @@ def _sections(body: str) -> list[tuple[str, list[str]]]:
 
 
 def _clean(text: str) -> str:
-    text = re.sub(r"\s+", " ", text).strip().strip("*_").strip()
+    text = _SPACES.sub(" ", text).strip().strip("*_").strip()
     text = text.rstrip(".;").strip()
     return text if len(text) <= MAX_ITEM_CHARS else text[:MAX_ITEM_CHARS - 1].rstrip() + "…"
 
 
 def _split_items(text: str) -> list[str]:
     """Split 'a, b, and c' into items, not splitting inside parentheses."""
+    items = _ITEM_SEPARATOR.split(text) if "(" not in text and "[" not in text else _split_outside_brackets(text)
+    cleaned = [_clean(_LEADING_CONJUNCTION.sub("", item)) for item in items]
+    return [item for item in cleaned if item and not _EMPTY_ITEM.match(item)]
+
+
+def _split_outside_brackets(text: str) -> list[str]:
     items: list[str] = []
     depth = 0
     current = ""
@@ -132,8 +181,7 @@ def _split_items(text: str) -> list[str]:
         else:
             current += char
     items.append(current)
-    cleaned = [_clean(re.sub(r"^\s*(?:and|or)\s+", "", item)) for item in items]
-    return [item for item in cleaned if item and not _EMPTY_ITEM.match(item)]
+    return items
 
 
 def _items(lines: list[str]) -> list[tuple[bool, str]]:
@@ -143,14 +191,14 @@ def _items(lines: list[str]) -> list[tuple[bool, str]]:
     bullet = False
     in_fence = False
     for line in lines:
-        if _FENCE.match(line):
+        if ("```" in line or "~~~" in line) and _FENCE.match(line):
             in_fence = not in_fence
             current = None
             continue
         if in_fence or not line.strip() or line.lstrip().startswith("|"):
             current = None
             continue
-        match = _BULLET.match(line)
+        match = _BULLET.match(line) if line.lstrip()[:1] in _BULLET_STARTS else None
         if match or current is None:
             bullet = bool(match)
             current = [match.group(1) if match else line.strip()]
@@ -161,12 +209,20 @@ def _items(lines: list[str]) -> list[tuple[bool, str]]:
     return items
 
 
-def _dependencies(sections: list[tuple[str, list[str]]]) -> list[str]:
+@dataclass(frozen=True)
+class _Section:
+    heading: str
+    lines: list[str]
+    items: list[tuple[bool, str]]
+    skipped: bool
+
+
+def _dependencies(sections: list[_Section]) -> list[str]:
     found: list[str] = []
-    for heading, lines in sections:
-        if not re.search(r"\bdependenc", heading, re.IGNORECASE):
+    for section in sections:
+        if not _DEPENDENCY_HEADING.search(section.heading):
             continue
-        for is_bullet, text in _items(lines):
+        for is_bullet, text in section.items:
             if _NOT_DEPENDENCY.match(text):
                 continue
             depends = _DEPENDS_ON_LINE.match(text)
@@ -177,42 +233,45 @@ def _dependencies(sections: list[tuple[str, list[str]]]) -> list[str]:
     return _unique(item for item in found if item and not _EMPTY_ITEM.match(item))
 
 
-def _failure_modes(sections: list[tuple[str, list[str]]]) -> list[str]:
+def _failure_modes(sections: list[_Section]) -> list[str]:
     found: list[str] = []
-    for heading, lines in sections:
-        if _FAILURE_HEADING.search(heading):
-            found.extend(_clean(text) for _bullet, text in _items(lines))
+    for section in sections:
+        if _FAILURE_HEADING.search(section.heading):
+            found.extend(_clean(text) for _bullet, text in section.items)
     return _unique(item for item in found if item and not _EMPTY_ITEM.match(item))
 
 
-def _alerts(sections: list[tuple[str, list[str]]]) -> list[str]:
+def _alerts(sections: list[_Section]) -> list[str]:
     found: list[str] = []
-    for heading, lines in sections:
-        if _SKIPPED_SECTIONS.search(heading):
+    for section in sections:
+        if section.skipped:
             continue
-        for line in lines:
-            cells = [c.strip() for c in line.strip().strip("|").split("|")] if line.lstrip().startswith("|") else []
-            if len(cells) >= 2 and re.fullmatch(r"\**alerts?\**", cells[0], re.IGNORECASE):
-                found.extend(_split_items(cells[1]))
-        for _bullet, text in _items(lines):
-            label = re.match(r"^\**alerts?\**\s*:\s*\**\s*(.*)$", text, re.IGNORECASE)
+        for line in section.lines:
+            if line.lstrip().startswith("|") and "lert" in line:
+                cells = [c.strip() for c in line.strip().strip("|").split("|")]
+                if len(cells) >= 2 and re.fullmatch(r"\**alerts?\**", cells[0], re.IGNORECASE):
+                    found.extend(_split_items(cells[1]))
+        for _bullet, text in section.items:
+            label = _ALERT_LABEL.match(text) if "lert" in text[:12] else None
             if label:
                 found.extend(_split_items(label.group(1)))
     return _unique(found)
 
 
-def _rollback_notes(sections: list[tuple[str, list[str]]]) -> list[str]:
+def _rollback_notes(sections: list[_Section]) -> list[str]:
     """The rollback an RFC plans for itself: text after a 'Rollback:' label, else the sentence naming it."""
     found: list[str] = []
-    for heading, lines in sections:
-        if _SKIPPED_SECTIONS.search(heading):
+    for section in sections:
+        if section.skipped:
             continue
-        for _bullet, text in _items(lines):
+        for _bullet, text in section.items:
+            if "roll" not in text.lower() or not _ROLLBACK_LINE.search(text):
+                continue
             label = _ROLLBACK_LABEL.search(text)
             if label:
                 found.append(_clean(text[label.end():]))
                 continue
-            for sentence in re.split(r"(?<=[.!?])\s+", text):
+            for sentence in _SENTENCE_END.split(text):
                 if _ROLLBACK_LINE.search(sentence):
                     found.append(_clean(sentence))
     return _unique(item for item in found if item)
@@ -229,18 +288,34 @@ def _unique(items: Iterable[str]) -> list[str]:
     return kept[:MAX_ITEMS]
 
 
+_SUMMARIES: dict[tuple[str, str], RfcSummary] = {}
+_MAX_CACHED = 4096
+
+
 def summarize_rfc(artifact: Artifact) -> RfcSummary:
-    """What incident response needs from one parsed RFC."""
-    sections = _sections(artifact.body)
-    considered = "\n".join("\n".join([heading, *(line for line in lines if not _NOT_DEPENDENCY.match(
-        _BULLET.sub(r"\1", line)))]) for heading, lines in sections if not _SKIPPED_SECTIONS.search(heading))
+    """What incident response needs from one parsed RFC (cached by path and text: regeneration re-reads
+    the same RFCs, and a summary depends on nothing else)."""
+    key = (artifact.rel, artifact.text)
+    cached = _SUMMARIES.get(key)
+    if cached is None:
+        if len(_SUMMARIES) >= _MAX_CACHED:
+            _SUMMARIES.clear()
+        cached = _SUMMARIES[key] = _summarize(artifact)
+    return cached
+
+
+def _summarize(artifact: Artifact) -> RfcSummary:
+    sections = [_Section(heading, lines, _items(lines), bool(_SKIPPED_SECTIONS.search(heading)))
+                for heading, lines in _sections(artifact.body)]
+    considered = "\n".join("\n".join([s.heading, *(line for line in s.lines if not (
+        ("lock" in line or "epend" in line) and _NOT_DEPENDENCY_LINE.match(line)))]) for s in sections if not s.skipped)
     considered = _EXAMPLE_STRINGS.sub(" ", considered)
-    domains = tuple(name for name, pattern in FAILURE_DOMAINS if pattern.search(considered))
-    status = artifact.status or ""
+    lowered = considered.lower()
+    domains = _domains_in(lowered)
     return RfcSummary(
         id=artifact.id or artifact.rel,
         title=artifact.title or artifact.rel.rsplit("/", 1)[-1],
-        status=status,
+        status=artifact.status or "",
         path=artifact.rel,
         depends_on=tuple(artifact.references()["depends_on"]),
         dependencies=tuple(_dependencies(sections)),
@@ -248,7 +323,7 @@ def summarize_rfc(artifact: Artifact) -> RfcSummary:
         failure_modes=tuple(_failure_modes(sections)),
         alerts=tuple(_alerts(sections)),
         rollback_notes=tuple(_rollback_notes(sections)),
-        uses_feature_flag=bool(_FEATURE_FLAG.search(considered)),
+        uses_feature_flag=_mentions_flag(lowered),
     )
 
 
@@ -273,8 +348,7 @@ def load_rfcs(workspace: Workspace, index: ArtifactIndex | None = None) -> RfcRe
     for rfc in rfcs:
         for name in rfc.failure_domains:
             by_domain.setdefault(name, []).append(rfc.id)
-    order = [name for name, _ in FAILURE_DOMAINS]
-    domains = tuple(FailureDomain(name, tuple(by_domain[name])) for name in order if name in by_domain)
+    domains = tuple(FailureDomain(name, tuple(by_domain[name])) for name in FAILURE_DOMAINS if name in by_domain)
     return RfcReport(tuple(rfcs), domains, tuple(sorted(unreadable)))
 
 

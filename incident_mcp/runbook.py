@@ -45,7 +45,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from incident_mcp import __version__
-from incident_mcp.blocks import BlockError, find_blocks, merge
+from incident_mcp.blocks import BlockError, merge
 from incident_mcp.catalog import Catalog, Step, canonical, fill, load_catalog
 from incident_mcp.config import CompanyConfig, LoadedConfig, ProviderKind, ProviderRef, load_config, provider_refs
 from incident_mcp.errors import ArtifactError
@@ -63,8 +63,8 @@ MAX_EXISTING_BYTES = 2_000_000
 
 # ---- solo-founder voice ------------------------------------------------------------------------------------
 
-# Language that assumes a team behind the reader. Each pattern is one phrase family; matched case-insensitively.
-_TEAM_LANGUAGE: tuple[re.Pattern[str], ...] = tuple(re.compile(p, re.IGNORECASE) for p in (
+# Language that assumes a team behind the reader: one alternative per phrase family, scanned in one pass.
+_TEAM_LANGUAGE = re.compile("|".join(f"(?:{p})" for p in (
     r"\bescalat\w*\s+(?:it\s+|this\s+)?to\s+(?:the\s+|your\s+|an?\s+)?"
     r"(?:team|tech|engineering|dev|ops|on-?call|incident)?\s*(?:lead|manager|supervisor|boss|team|engineer)s?\b",
     r"\b(?:team|tech|engineering)\s+leads?\b",
@@ -75,7 +75,22 @@ _TEAM_LANGUAGE: tuple[re.Pattern[str], ...] = tuple(re.compile(p, re.IGNORECASE)
     r"\bincident\s+commanders?\b",
     r"\b(?:your|the)\s+(?:sre|ops|devops|platform|engineering|infra(?:structure)?)\s+team\b",
     r"\b(?:all\s+hands|war\s+room)\b",
-))
+)), re.IGNORECASE)
+
+# Every phrase above contains one of these words. Finding them with str.find is far cheaper than running the
+# case-insensitive patterns over a whole document; the patterns then run only on the lines that have one.
+_TEAM_HINTS = ("escalat", "lead", "manager", "boss", "supervisor", "engineer", "oncall", "on-call", "commander",
+               "team", "hands", "room")
+
+
+def _hint_positions(lowered: str) -> list[int]:
+    positions: list[int] = []
+    for word in _TEAM_HINTS:
+        at = lowered.find(word)
+        while at != -1:
+            positions.append(at)
+            at = lowered.find(word, at + 1)
+    return sorted(positions)
 
 
 def solo_voice_problems(text: str) -> list[tuple[int, str]]:
@@ -86,14 +101,27 @@ def solo_voice_problems(text: str) -> list[tuple[int, str]]:
     (AWS Secrets Manager, a package manager) are not people and do not match.
     """
     problems: list[tuple[int, str]] = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        spans = sorted((m.start(), -m.end(), m.group(0)) for pattern in _TEAM_LANGUAGE
-                        for m in pattern.finditer(line))
-        covered = -1
-        for start, neg_end, phrase in spans:  # overlapping matches of several patterns count once
-            if start >= covered:
-                problems.append((number, phrase))
-                covered = -neg_end
+    seen_lines: set[int] = set()
+    covered = 0  # end of the last reported phrase, so a phrase wrapped over two lines is reported once
+    lowered = text.lower()
+    # lower() can change the length of some non-ASCII text; then every line is a candidate
+    positions = _hint_positions(lowered) if len(lowered) == len(text) else [
+        m.start() for m in re.finditer(r"^", text, flags=re.MULTILINE)]
+    for position in positions:
+        start = text.rfind("\n", 0, position) + 1
+        if start in seen_lines:
+            continue
+        seen_lines.add(start)
+        end = text.find("\n", position)
+        # a phrase may wrap onto the next line: scan this line and the next together, report matches starting here
+        following = text.find("\n", end + 1) if end != -1 else -1
+        window = text[start:following if following != -1 else len(text)]
+        first_line_length = (end - start) if end != -1 else len(window)
+        number = text.count("\n", 0, start) + 1
+        for match in _TEAM_LANGUAGE.finditer(window):
+            if match.start() <= first_line_length and start + match.start() >= covered:
+                problems.append((number, re.sub(r"\s+", " ", match.group(0))))
+                covered = start + match.end()
     return problems
 
 
@@ -507,11 +535,11 @@ def _plan_file(rel: str, rendered: Rendered, existing: str | None, *, force: boo
     if existing is None:
         return rendered.text, FileChange(path=rel, action="created", blocks_added=list(rendered.block_names))
     try:
-        had_blocks = bool(find_blocks(existing))
         merged = merge(existing, rendered.text, force=force)
     except BlockError as err:
         raise BlockError(f"{rel}: {err}; repair the incident-mcp markers (or move the file aside) and generate "
                          "again") from None
+    had_blocks = bool(merged.updated or merged.unchanged or merged.kept_edited)
     if not had_blocks and existing.strip():
         warnings.append(f"{rel} had no incident-mcp blocks: the generated sections were appended below your text; "
                         "remove whichever duplicates you do not want")
@@ -553,7 +581,7 @@ def generate_runbook(ws: Workspace, *, dry_run: bool = False, force: bool = Fals
         files = []
         for rel, existing, text, change in plan():
             change.text = text
-            change.diff = unified_diff(existing, text, rel)
+            change.diff = "" if text == existing else unified_diff(existing, text, rel)
             files.append(change)
         return GenerationResult(dry_run=True, force=force, files=files, gaps=gaps, warnings=warnings)
     with ws.lock("runbook"):

@@ -49,3 +49,12 @@ def test_every_occurrence_is_reported_in_line_order() -> None:
     text = "escalate to the team lead\nok\npage the on-call engineer and notify your manager\n"
     problems = solo_voice_problems(text)
     assert problems == [(1, "escalate to the team lead"), (3, "page the on-call engineer"), (3, "notify your manager")]
+
+
+def test_text_whose_case_folding_changes_length_is_still_checked() -> None:
+    text = "İstanbul office\nok\nthen escalate to the team lead\n"
+    assert solo_voice_problems(text) == [(3, "escalate to the team lead")]
+
+
+def test_a_phrase_wrapped_over_two_lines_is_reported_where_it_starts() -> None:
+    assert solo_voice_problems("first\nplease escalate to the\nteam lead now\n") == [(2, "escalate to the team lead")]
