@@ -22,7 +22,8 @@ Template context (what a workspace override can use; every value is plain data):
 ``rfcs``             [RfcSummary] (``incident_mcp.rfcs``); ``failure_domains`` [{name, rfc_ids}];
                      ``unreadable_rfcs`` [text]
 ``severities``       [{level, name, description, examples, response_time, resolution_target}]
-``rollback``         {deployment, database, feature_flag, dns, cache}: [RollbackSection] each
+``rollback``         notes (advice heading the checklist) and sections {deployment, database, feature_flag,
+                     dns, cache}: RollbackSection each, built from ``incident_mcp.rollback.rollback_plan``
 ``alerting``         tracker_name, native_push, route, channels, route_provider, docs
 ``escalation``       hosting_name, framework
 ``dns``              provider, zone, record, ttl, ttl_human, failover_target
@@ -34,7 +35,6 @@ Template context (what a workspace override can use; every value is plain data):
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import difflib
 import re
@@ -47,10 +47,12 @@ from pydantic import BaseModel, Field
 from incident_mcp import __version__
 from incident_mcp.blocks import BlockError, merge
 from incident_mcp.catalog import Catalog, Step, canonical, fill, load_catalog
+from incident_mcp.catalog.models import is_http
 from incident_mcp.config import CompanyConfig, LoadedConfig, ProviderKind, ProviderRef, load_config, provider_refs
 from incident_mcp.errors import ArtifactError
 from incident_mcp.render import Rendered, render
 from incident_mcp.rfcs import load_rfcs
+from incident_mcp.rollback import PlanStep, RollbackPlan, rollback_plan
 from incident_mcp.workspace import Workspace, atomic_write
 
 RUNBOOK_PATH = "standards/ops/incident-runbook.md"
@@ -178,30 +180,47 @@ class StepView:
     command: str | None = None
     headers: tuple[str, ...] = ()
     body: str | None = None
+    body_file: str | None = None
     verify: str | None = None
     check_first: str | None = None
-    api: bool = False
 
     @property
     def lang(self) -> str:
         """The code-fence language: ``http`` for a request written METHOD URL, ``sh`` for commands (curl too)."""
-        return "http" if self.api and self.command and not self.command.startswith("curl ") else "sh"
+        return "http" if self.command and is_http(self.command) else "sh"
+
+
+@dataclass(frozen=True)
+class ProviderView:
+    """One configured provider's part of a rollback section."""
+
+    name: str
+    field: str
+    configured_as: str
+    summary: str = ""
+    prepare: tuple[StepView, ...] = ()
+    steps: tuple[StepView, ...] = ()
+    caveats: tuple[str, ...] = ()
+    docs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class RollbackSection:
-    """One section of the rollback checklist for one provider (or generic advice when none is configured)."""
+    """One section of the rollback checklist: this company's providers (or generic steps), notes and checks."""
 
     kind: str
     title: str
-    provider: str | None
-    summary: str = ""
+    providers: tuple[ProviderView, ...] = ()
     notes: tuple[str, ...] = ()
     prepare: tuple[StepView, ...] = ()
     steps: tuple[StepView, ...] = ()
-    verify: tuple[str, ...] = ()
-    caveats: tuple[str, ...] = ()
-    docs: tuple[str, ...] = ()
+    verify: tuple[StepView, ...] = ()
+
+    @property
+    def heading(self) -> str:
+        """``Deployment Rollback: Fly.io`` (the spec's section name, then the providers it covers)."""
+        names = " + ".join(p.name for p in self.providers)
+        return f"{self.title}: {names}" if names else self.title
 
 
 # The P0–P3 table, as in the spec. TODO(lead): switch to incident_mcp.severity.LEVELS once that lands.
@@ -300,29 +319,10 @@ class _Builder:
                 "ttl_human": _human_seconds(ttl) if ttl else "", "failover_target": dns.failover_target.strip()}
 
 
-# Which config kinds feed which rollback section, and what a missing value costs the reader.
-SECTION_KINDS: dict[str, tuple[ProviderKind, ...]] = {
-    "deployment": ("hosting",),
-    "database": ("orm", "database"),
-    "feature_flag": ("feature_flags",),
-    "dns": ("dns",),
-    "cache": ("cache", "cdn"),
-}
+# The spec's names for the rollback checklist's sections.
 SECTION_TITLES: dict[str, str] = {
-    "hosting": "Deployment Rollback", "deployment": "Deployment Rollback",
-    "orm": "Database Rollback", "database": "Database Backup and Restore",
-    "feature_flags": "Feature Flag Disable", "feature_flag": "Feature Flag Disable",
-    "dns": "DNS Failover", "cache": "Cache Invalidation", "cdn": "CDN Purge",
-}
-GAP_NEEDS: dict[ProviderKind, str] = {
-    "hosting": "deployment rollback commands for your host",
-    "orm": "migration rollback steps for your ORM",
-    "database": "backup and restore steps for your database",
-    "feature_flags": "the kill-switch command for your flag system",
-    "dns": "DNS failover commands for your DNS provider",
-    "cache": "cache flush commands (or set it to `none`)",
-    "cdn": "CDN purge commands (or set it to `none`)",
-    "error_tracking": "the alert set-up for your error tracker",
+    "deployment": "Deployment Rollback", "database": "Database Rollback", "feature_flag": "Feature Flag Disable",
+    "dns": "DNS Failover", "cache": "Cache Invalidation",
 }
 _STACK_LABELS: tuple[tuple[str, ProviderKind | None, str], ...] = (
     ("Hosting", "hosting", "tech_stack.hosting"),
@@ -335,6 +335,15 @@ _STACK_LABELS: tuple[tuple[str, ProviderKind | None, str], ...] = (
     ("Error tracking", "error_tracking", "observability.error_tracking"),
     ("Alert route to your phone", None, "incident_response.alerting.provider"),
 )
+_NOT_CONFIGURED = re.compile(r"^not configured: set `?([a-z_]+(?:\.[a-z_]+)+)`? to get (.+?)\.?$")
+_NOTHING_TO_DO = re.compile(r"no provider to act on")
+_CONFIG_FIELD = re.compile(r"(?<![`\w.])((?:company|tech_stack|observability|feature_flags|support|architecture|"
+                           r"incident_response)(?:\.[a-z_]+)+)(?![`\w])")
+
+
+def _code_fields(text: str) -> str:
+    """Config field names in a note, as Markdown code (``tech_stack.orm`` → `` `tech_stack.orm` ``)."""
+    return _CONFIG_FIELD.sub(r"`\1`", text)
 
 
 def _provider_name(catalog: Catalog, ref: ProviderRef) -> str | None:
@@ -359,71 +368,43 @@ def _stack_rows(config: CompanyConfig, refs: dict[ProviderKind, ProviderRef], ca
     return rows
 
 
-def _step_view(step: Step, values: dict[str, str]) -> StepView:
-    return StepView(action=fill(step.action, values), command=fill(step.command, values) if step.command else None,
-                    headers=tuple(fill(h, values) for h in step.headers),
-                    body=fill(step.body, values) if step.body else None,
-                    verify=fill(step.verify, values) if step.verify else None,
-                    check_first=step.check_first, api=step.api)
+def _step_view(step: PlanStep) -> StepView:
+    return StepView(action=step.action, command=step.command, headers=tuple(step.headers), body=step.body,
+                    body_file=step.body_file, verify=step.verify, check_first=step.check_first)
 
 
-def _fill_values(config: CompanyConfig) -> dict[str, str]:
-    ir = config.incident_response
-    values = {key: str(value) for key, value in ir.deploy.items() if str(value).strip()}
-    for settings in (ir.dns.settings, ir.cdn.settings, ir.alerting.settings):
-        values.update({key: str(value) for key, value in settings.items() if str(value).strip()})
-    for key, value in (("zone", ir.dns.zone), ("record", ir.dns.record), ("failover_target", ir.dns.failover_target),
-                       ("ttl", str(ir.dns.ttl or "")), ("domain", config.company.domain)):
-        if value.strip():
-            values.setdefault(key, value.strip())
-    return values
+def _catalog_step_view(step: Step) -> StepView:
+    """A catalog step with nothing filled (its placeholders show as UPPERCASE names)."""
+    return StepView(action=fill(step.action, {}), command=fill(step.command, {}) if step.command else None,
+                    headers=step.headers, body=fill(step.body, {}) if step.body else None,
+                    body_file=step.body_file, verify=fill(step.verify, {}) if step.verify else None,
+                    check_first=step.check_first)
 
 
-def _rollback_sections(config: CompanyConfig, refs: dict[ProviderKind, ProviderRef],
-                       catalog: Catalog) -> tuple[dict[str, list[RollbackSection]], list[Gap]]:
-    """Each rollback section for this company's own providers; generic steps and a named gap where none is set.
-
-    Interim: built from the catalog directly until ``incident_mcp.rollback.rollback_plan`` lands, which the
-    runbook will then use so both show the same knowledge.
-    """
-    values = _fill_values(config)
-    gaps: list[Gap] = []
-    sections: dict[str, list[RollbackSection]] = {}
-    for section, kinds in SECTION_KINDS.items():
-        found: list[RollbackSection] = []
+def _rollback_view(plan: RollbackPlan, builder: _Builder) -> dict[str, Any]:
+    """The rollback plan (``incident_mcp.rollback``) as template data; its "not configured" notes become gaps."""
+    sections: dict[str, RollbackSection] = {}
+    for section in plan.sections:
         notes: list[str] = []
-        for kind in kinds:
-            ref = refs[kind]
-            if not ref.configured:
-                if not ref.raw.strip():
-                    gaps.append(Gap(ref.field, GAP_NEEDS[kind]))
-                    notes.append(str(gaps[-1]))
-                continue
-            if ref.key is None:
-                notes.append(f"{ref.raw.strip()} (`{ref.field}`) is not in the provider catalog, so these steps are "
-                              "generic; check its docs for the exact commands")
-                continue
-            entry = catalog.provider(kind, ref.key)
-            steps = (*entry.steps, *((entry.status,) if entry.status else ()))
-            found.append(RollbackSection(
-                kind=kind, title=SECTION_TITLES[kind], provider=entry.name, summary=entry.summary,
-                notes=(f"{ref.raw.strip()} could mean several services ({', '.join(entry.options)}); name yours "
-                       f"in `{ref.field}`",) if entry.family else (),
-                prepare=tuple(_step_view(s, values) for s in steps if s.phase == "prepare"),
-                steps=tuple(_step_view(s, values) for s in steps if s.phase != "prepare"),
-                caveats=tuple(fill(c, values) for c in entry.caveats), docs=entry.docs))
-        if not found:
-            generic = catalog.generic(section)
-            found.append(RollbackSection(
-                kind=section, title=SECTION_TITLES[section] if section != "database" else "Database Rollback",
-                provider=None, notes=tuple(notes),
-                prepare=tuple(_step_view(s, values) for s in generic.steps if s.phase == "prepare"),
-                steps=tuple(_step_view(s, values) for s in generic.steps if s.phase != "prepare"),
-                verify=tuple(fill(v.action, values) for v in generic.verify)))
-        elif notes:
-            found[0] = dataclasses.replace(found[0], notes=(*notes, *found[0].notes))
-        sections[section] = found
-    return sections, gaps
+        for note in section.notes:
+            missing = _NOT_CONFIGURED.match(note)
+            if missing:
+                builder.gap(missing.group(1), missing.group(2))
+            elif section.providers and _NOTHING_TO_DO.search(note):
+                continue  # "cache is 'none'" says nothing when the CDN beside it has steps
+            notes.append(_code_fields(note))
+        title = SECTION_TITLES.get(section.kind, section.title)
+        for dotted in section.config_fields_to_set:
+            builder.gap(dotted, f"the {title.lower()} commands filled with your own ids")
+        providers = tuple(ProviderView(
+            name=p.name, field=p.field, configured_as=p.configured_as, summary=p.summary,
+            prepare=tuple(_step_view(s) for s in p.prepare), steps=tuple(_step_view(s) for s in p.steps),
+            caveats=tuple(p.caveats), docs=tuple(p.docs)) for p in section.providers)
+        sections[section.kind] = RollbackSection(
+            kind=section.kind, title=title, providers=providers,
+            notes=tuple(notes), prepare=tuple(_step_view(s) for s in section.prepare),
+            steps=tuple(_step_view(s) for s in section.steps), verify=tuple(_step_view(s) for s in section.verify))
+    return {"notes": list(plan.notes), "sections": sections}
 
 
 def _alerting(config: CompanyConfig, ref: ProviderRef, catalog: Catalog, builder: _Builder) -> dict[str, Any]:
@@ -431,7 +412,7 @@ def _alerting(config: CompanyConfig, ref: ProviderRef, catalog: Catalog, builder
     view: dict[str, Any] = {"tracker_name": None, "native_push": "", "route": list(catalog.alert_route),
                             "channels": [], "route_provider": route_provider, "docs": [], "steps": []}
     if not ref.configured:
-        builder.gap(ref.field, GAP_NEEDS["error_tracking"])
+        builder.gap(ref.field, "the alert set-up for your error tracker")
     elif ref.key is None:
         view["tracker_name"] = ref.raw.strip()
         view["native_push"] = ("It is not in our provider catalog, so we cannot say whether it can push to a phone "
@@ -439,7 +420,7 @@ def _alerting(config: CompanyConfig, ref: ProviderRef, catalog: Catalog, builder
     else:
         entry = catalog.provider("error_tracking", ref.key)
         view.update(tracker_name=entry.name, docs=list(entry.docs),
-                    steps=[_step_view(s, _fill_values(config)) for s in entry.steps])
+                    steps=[_catalog_step_view(s) for s in entry.steps])
         if entry.alerting is not None:
             view.update(native_push=f"Push to your phone from {entry.name} itself: {entry.alerting.native_push}.",
                         route=list(entry.alerting.route), channels=list(entry.alerting.channels))
@@ -458,9 +439,7 @@ def runbook_context(ws: Workspace, loaded: LoadedConfig, *, now: dt.datetime | N
     company = builder.company()
     services, critical, status_check = builder.services()
     report = load_rfcs(ws)
-    rollback, rollback_gaps = _rollback_sections(config, refs, catalog)
-    for item in rollback_gaps:
-        builder.gap(item.field, item.need)
+    rollback = _rollback_view(rollback_plan(config, catalog=catalog), builder)
     alerting = _alerting(config, refs["error_tracking"], catalog, builder)
     contacts = builder.contacts(company)
     hosting = _provider_name(catalog, refs["hosting"])
