@@ -45,7 +45,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from incident_mcp import __version__
-from incident_mcp.blocks import BlockError, merge
+from incident_mcp.blocks import BlockError, find_blocks, merge
 from incident_mcp.catalog import Catalog, Step, canonical, fill, load_catalog
 from incident_mcp.catalog.models import is_http
 from incident_mcp.config import CompanyConfig, LoadedConfig, ProviderKind, ProviderRef, load_config, provider_refs
@@ -53,8 +53,10 @@ from incident_mcp.errors import ArtifactError
 from incident_mcp.render import Rendered, render
 from incident_mcp.rfcs import load_rfcs
 from incident_mcp.rollback import PlanStep, RollbackPlan, rollback_plan
+from incident_mcp.validation import Problem, RuleInput, register_rule
 from incident_mcp.workspace import Workspace, atomic_write
 
+STANDARDS_DIR = "standards/ops/"
 RUNBOOK_PATH = "standards/ops/incident-runbook.md"
 POSTMORTEM_PATH = "standards/ops/post-mortem-template.md"
 DOCUMENTS: tuple[tuple[str, str], ...] = (
@@ -125,6 +127,35 @@ def solo_voice_problems(text: str) -> list[tuple[int, str]]:
                 problems.append((number, re.sub(r"\s+", " ", match.group(0))))
                 covered = start + match.end()
     return problems
+
+
+# ---- validation of standards/ops/ ---------------------------------------------------------------------------
+
+
+def standards_problems(doc: RuleInput) -> list[Problem]:
+    """Validation rule for ``standards/ops/*.md``: readable, not empty, intact managed blocks, solo-founder voice.
+
+    Standards are plain Markdown (no artifact frontmatter); broken block markers are an error because
+    regeneration refuses such a file, team language a warning (the reader may really have help).
+    """
+    if doc.text is None:  # unreadable: the validator itself reports the encoding
+        return []
+    problems: list[Problem] = []
+    if not doc.text.strip():
+        problems.append(doc.problem("standards.empty", "the file is empty; run `incident-mcp runbook` to generate it"))
+    try:
+        find_blocks(doc.text)
+    except BlockError as err:
+        problems.append(doc.problem("standards.blocks", f"{err}; regeneration refuses this file until the "
+                                    "incident-mcp markers are repaired"))
+    for line, phrase in solo_voice_problems(doc.text):
+        problems.append(doc.problem("standards.solo_voice", f"{phrase!r} assumes a team behind the reader; the "
+                                    "reader is the one person on call (name your host's support, a contractor "
+                                    "or yourself instead)", line=line, severity="warning"))
+    return problems
+
+
+register_rule(STANDARDS_DIR, standards_problems, name="runbook.standards_ops")
 
 
 # ---- result ------------------------------------------------------------------------------------------------
