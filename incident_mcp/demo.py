@@ -12,8 +12,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from incident_mcp.config import load_config
 from incident_mcp.context import load_context
 from incident_mcp.errors import WorkspaceError
+from incident_mcp.rollback import rollback_plan
 from incident_mcp.workspace import Workspace
 
 EXAMPLE_COMPANY = Path(__file__).parent / "example_company"
@@ -57,7 +59,16 @@ def _context_step(ws: Workspace) -> DemoStep:
     return step
 
 
-STEPS: list[Callable[[Workspace], DemoStep]] = [_context_step]
+def _rollback_step(ws: Workspace) -> DemoStep:
+    plan = rollback_plan(load_config(ws.config_path).config)
+    step = DemoStep("Rollback plan for this stack (rollback_plan)")
+    for section in plan.sections:
+        commands = [s.command for p in section.providers for s in p.steps if s.command]
+        step.lines.append(section.title + (f":  $ {commands[0]}" if commands else ": generic steps"))
+    return step
+
+
+STEPS: list[Callable[[Workspace], DemoStep]] = [_context_step, _rollback_step]
 
 
 def run_demo(ws: Workspace) -> Iterator[DemoStep]:

@@ -6,7 +6,6 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-import pytest
 from mcp import Client
 from mcp.shared.exceptions import MCPError
 
@@ -14,9 +13,13 @@ from incident_mcp.server import build_server
 
 
 def _with_client(ws: Path, action: Any) -> Any:
+    """Run ``action`` with a connected client; an MCP error comes back as the exception object."""
     async def go() -> Any:
         async with Client(build_server(str(ws))) as client:
-            return await action(client)
+            try:
+                return await action(client)
+            except MCPError as err:
+                return err
     return asyncio.run(go())
 
 
@@ -34,8 +37,8 @@ def test_the_runbook_resource_says_how_to_create_it_when_missing_and_serves_it_w
         example_ws: Path) -> None:
     async def read(client: Client) -> Any:
         return await client.read_resource("incident://runbook")
-    with pytest.raises(MCPError, match="generate_runbook"):
-        _with_client(example_ws, read)
+    missing = _with_client(example_ws, read)
+    assert isinstance(missing, MCPError) and "generate_runbook" in str(missing)
     (example_ws / "standards" / "ops").mkdir(parents=True)
     (example_ws / "standards" / "ops" / "incident-runbook.md").write_text("# Runbook\n")
     result = _with_client(example_ws, read)
@@ -45,5 +48,4 @@ def test_the_runbook_resource_says_how_to_create_it_when_missing_and_serves_it_w
 def test_an_incident_resource_refuses_anything_but_an_incident_id(example_ws: Path) -> None:
     async def read(client: Client) -> Any:
         return await client.read_resource("incident://..%2Fcompany.config.yaml")
-    with pytest.raises(MCPError):
-        _with_client(example_ws, read)
+    assert isinstance(_with_client(example_ws, read), MCPError)
