@@ -8,11 +8,11 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from incident_mcp import __version__
-from incident_mcp.cli import serve_cmds
+from incident_mcp.cli import incident_cmds, serve_cmds
 from incident_mcp.cli.common import error
 from incident_mcp.errors import IncidentMCPError
 
-AREAS: tuple[ModuleType, ...] = (serve_cmds,)
+AREAS: tuple[ModuleType, ...] = (serve_cmds, incident_cmds)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -25,6 +25,8 @@ COMM_KINDS: tuple[CommKind, ...] = ("status_page", "email", "postmortem_invite")
 PHASE_TITLES: dict[str, str] = {"investigating": "Investigating", "identified": "Identified",
                                 "monitoring": "Monitoring", "resolved": "Resolved"}
 _SPACE = re.compile(r"[\s\u0085\u2028\u2029]+")
+# Control characters and bidi overrides have no place in a message to users (and can disguise it).
+_INVISIBLE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
 
 class Draft(BaseModel):
@@ -40,6 +42,11 @@ class Draft(BaseModel):
     warnings: list[str] = Field(default_factory=list)
 
 
+def one_line(text: str) -> str:
+    """Text for a message line: line breaks and runs of spaces become one space, invisible controls go."""
+    return _SPACE.sub(" ", _INVISIBLE.sub("", text)).strip()
+
+
 class _Filler:
     """Collects the placeholders used while filling a template."""
 
@@ -47,7 +54,7 @@ class _Filler:
         self.placeholders: list[str] = []
 
     def value(self, text: str, placeholder: str) -> str:
-        flat = _SPACE.sub(" ", text).strip()
+        flat = one_line(text)
         if flat:
             return flat
         if placeholder not in self.placeholders:
@@ -63,7 +70,7 @@ def _utc(value: dt.datetime, ref: dt.datetime | None = None) -> str:
 
 
 def _service(record: IncidentRecord, settings: IncidentSettings) -> str:
-    return ", ".join(_SPACE.sub(" ", s).strip() for s in record.services) or settings.product
+    return ", ".join(one_line(s) for s in record.services) or settings.product
 
 
 def status_page(record: IncidentRecord, phase: IncidentState, now: dt.datetime, settings: IncidentSettings,
@@ -89,7 +96,7 @@ def status_page(record: IncidentRecord, phase: IncidentState, now: dt.datetime, 
         fill.value("", "[time]")
     lines = [f"Title: {subject}", f"Impact: {impact}", f"Current Status: {status}", f"Next Update: {next_update}"]
     if settings.status_page_url:
-        lines.append(f"Status page: {settings.status_page_url}")
+        lines.append(f"Status page: {one_line(settings.status_page_url)}")
     return subject, "\n".join(lines[1:])
 
 
@@ -106,7 +113,7 @@ def email(record: IncidentRecord, phase: IncidentState, settings: IncidentSettin
     status = {"investigating": "Under investigation", "identified": "Cause identified, fix in progress",
               "monitoring": "Fix applied, monitoring", "resolved": "Resolved"}[phase]
     actions = [e.text for e in record.timeline if e.kind == "mitigation" and e.text.strip()]
-    doing = fill.value("; ".join(_SPACE.sub(" ", a).strip() for a in actions), "[Actions taken or in progress]")
+    doing = fill.value("; ".join(one_line(a) for a in actions), "[Actions taken or in progress]")
     contact = fill.value(settings.support_contact, "[support channel]")
     body = [
         f"We experienced a service disruption ({description}) starting at {_utc(detected)}.",
@@ -120,7 +127,7 @@ def email(record: IncidentRecord, phase: IncidentState, settings: IncidentSettin
         f"We apologize for the inconvenience. If you have questions, contact {contact}.",
     ]
     if settings.status_page_url:
-        body.append(f"Live updates: {settings.status_page_url}")
+        body.append(f"Live updates: {one_line(settings.status_page_url)}")
     return subject, "\n".join(body)
 
 

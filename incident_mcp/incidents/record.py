@@ -353,7 +353,7 @@ def read_incident_file(ws: Workspace, path: Path) -> Incident:
     if size > MAX_RECORD_BYTES:
         raise IncidentError(f"{rel}: file is {size:,} bytes; incident records are at most {MAX_RECORD_BYTES:,}")
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_bytes().decode("utf-8")  # not read_text: keep "\r\n" exactly as the human wrote it
     except UnicodeDecodeError:
         raise IncidentError(f"{rel}: file is not UTF-8 text") from None
     try:
