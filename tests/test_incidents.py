@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 import shutil
 from pathlib import Path
@@ -558,3 +559,39 @@ def test_settings_fall_back_to_utc_for_an_unknown_timezone() -> None:
 
 def test_a_workspace_without_a_config_uses_defaults(ws: Workspace) -> None:
     assert incidents.load_settings(ws) == incidents.IncidentSettings()
+
+
+# ---- small diffs ------------------------------------------------------------------------------------------
+
+
+def test_an_update_touches_only_the_lines_of_what_changed_and_keeps_human_formatting(ws: Workspace) -> None:
+    opened = open_p0(ws)
+    path = ws.root / opened.path
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("tags: [incident]\n", "tags: [incident, db]   # the database again\n# reviewed by me\n", 1)
+    path.write_text(text, encoding="utf-8")
+    incidents.update_incident(ws, opened.id, event="acknowledged", text="on it", now=at(3))
+    after = path.read_text(encoding="utf-8")
+    front_before = text.split("\n---\n", 1)[0].splitlines()
+    front_after = after.split("\n---\n", 1)[0].splitlines()
+    changed = [line for line in difflib.unified_diff(front_before, front_after, lineterm="", n=0)
+               if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+    assert changed == [
+        "-acknowledged_at: null",
+        "+acknowledged_at: '2026-03-03T02:03:00Z'",
+        "+- at: '2026-03-03T02:03:00Z'",
+        "+  kind: acknowledged",
+        "+  text: on it",
+    ]
+    assert "tags: [incident, db]   # the database again\n# reviewed by me\n" in after
+
+
+def test_unusual_frontmatter_falls_back_to_a_full_dump_without_losing_data(ws: Workspace) -> None:
+    opened = open_p0(ws)
+    path = ws.root / opened.path
+    text = path.read_text(encoding="utf-8").replace("acknowledged_at: null\n",
+                                                    "acknowledged_at: null\n'quoted key': kept\n", 1)
+    path.write_text(text, encoding="utf-8")
+    incidents.update_incident(ws, opened.id, event="acknowledged", now=at(3))
+    meta = parse_artifact(path.read_text(encoding="utf-8")).meta
+    assert meta["quoted key"] == "kept" and meta["acknowledged_at"] == stamp(3)

@@ -20,7 +20,7 @@ _DATE = "%Y-%m-%d %H:%M:%S"
 def sanitize(text: str, limit: int = MAX_LABEL) -> str:
     """Text safe for a Gantt task name or title: one line, no ``:`` ``;`` ``#`` ``%`` or backticks, bounded."""
     kept = []
-    for ch in text:
+    for ch in text[: limit * 8]:  # enough to fill the label even after dropping syntax characters
         category = unicodedata.category(ch)
         if category[0] in "LN" or ch in _SAFE_PUNCTUATION:
             kept.append(ch)
