@@ -595,3 +595,23 @@ def test_unusual_frontmatter_falls_back_to_a_full_dump_without_losing_data(ws: W
     incidents.update_incident(ws, opened.id, event="acknowledged", now=at(3))
     meta = parse_artifact(path.read_text(encoding="utf-8")).meta
     assert meta["quoted key"] == "kept" and meta["acknowledged_at"] == stamp(3)
+
+
+def test_steps_never_done_before_resolution_are_reported_as_missed(ws: Workspace) -> None:
+    inc = open_p0(ws).id
+    incidents.update_incident(ws, inc, event="resolved", now=at(30))
+    actions = _actions(incidents.get_incident(ws, inc, now=at(31)))
+    assert actions["acknowledge"].status == "missed"
+    assert actions["first_communication"].status == "missed"
+    assert "status_check" not in actions
+    assert actions["resolution_communication"].status == "due"
+
+
+def test_hand_written_single_values_where_lists_belong_are_read_as_lists(ws: Workspace) -> None:
+    opened = open_p0(ws, depends_on=["RFC-EXAMPLE-001"])
+    path = ws.root / opened.path
+    text = path.read_text(encoding="utf-8").replace("depends_on: [RFC-EXAMPLE-001]", "depends_on: RFC-EXAMPLE-001")
+    text = text.replace("services:\n- api\n", "services: api\n")
+    path.write_text(text, encoding="utf-8")
+    record = incidents.read_incident(ws, opened.id).record
+    assert (record.depends_on, record.services) == (["RFC-EXAMPLE-001"], ["api"])

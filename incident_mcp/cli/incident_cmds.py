@@ -24,7 +24,8 @@ from incident_mcp.incidents.record import STATES, validation_message
 from incident_mcp.severity import SEVERITIES, ImpactSignals, classify
 
 MAX_INPUT_BYTES = 5_000_000
-_STATUS_MARK = {"done": ("✓", "green"), "due": ("·", "yellow"), "overdue": ("!", "red"), "optional": ("-", "dim")}
+_STATUS_MARK = {"done": ("✓", "green"), "due": ("·", "yellow"), "overdue": ("!", "red"), "missed": ("x", "red"),
+                "optional": ("-", "dim")}
 
 
 def plain(text: str, limit: int = 200) -> str:

@@ -18,7 +18,9 @@ from incident_mcp.incidents.record import IncidentRecord, format_timestamp, pars
 from incident_mcp.incidents.settings import IncidentSettings
 from incident_mcp.severity import LEVELS, acknowledge_due, describe, step_due
 
-ActionStatus = Literal["done", "due", "overdue", "optional"]
+# done; due (not yet late); overdue (late, still to do); missed (never done, and the incident is resolved so it
+# no longer can be); optional (the triage says "if applicable").
+ActionStatus = Literal["done", "due", "overdue", "missed", "optional"]
 
 
 class NextAction(BaseModel):
@@ -51,9 +53,12 @@ def triage_checklist(record: IncidentRecord, settings: IncidentSettings | None =
     return items
 
 
-def _status(done_at: str | None, due: dt.datetime | None, now: dt.datetime) -> ActionStatus:
+def _status(done_at: str | None, due: dt.datetime | None, now: dt.datetime, *,
+            resolved: str | None = None) -> ActionStatus:
     if done_at:
         return "done"
+    if resolved:
+        return "missed"
     if due is not None and now > due:
         return "overdue"
     return "due"
@@ -92,7 +97,7 @@ def next_actions(record: IncidentRecord, now: dt.datetime,
         hours = " business hours" if row.acknowledge_in_business_hours else ""
         actions.append(NextAction(
             key="acknowledge", title="Acknowledge the incident",
-            status=_status(record.acknowledged_at, ack_due, now), due_at=_stamp(ack_due),
+            status=_status(record.acknowledged_at, ack_due, now, resolved=resolved), due_at=_stamp(ack_due),
             done_at=record.acknowledged_at,
             detail=(f"{record.severity}: acknowledge within {describe(row.acknowledge_within)}{hours} of detection"
                     + _late(record.acknowledged_at, ack_due, now))))
@@ -106,7 +111,7 @@ def next_actions(record: IncidentRecord, now: dt.datetime,
             detail = ("No status check recorded yet: run check_status against the critical services "
                       "(or ./tools/ops/status-check.sh) to see what is really down")
         actions.append(NextAction(key="status_check", title="Run a status check of the critical services",
-                                  status=_status(done_at, check_due, now),
+                                  status=_status(done_at, check_due, now, resolved=resolved),
                                   due_at=_stamp(check_due), done_at=done_at, detail=detail))
 
     first_due = detected + row.first_communication_within if row.first_communication_within else None
@@ -114,7 +119,8 @@ def next_actions(record: IncidentRecord, now: dt.datetime,
     if first_due is not None:
         actions.append(NextAction(
             key="first_communication", title="Communicate status to users (status page / email)",
-            status=_status(first_done, first_due, now), due_at=_stamp(first_due), done_at=first_done,
+            status=_status(first_done, first_due, now, resolved=resolved), due_at=_stamp(first_due),
+            done_at=first_done,
             detail=(f"{record.severity}: first communication within "
                     f"{describe(row.first_communication_within)} of detection; draft it with draft_communication"
                     + _late(first_done, first_due, now))))
@@ -160,6 +166,6 @@ def next_actions(record: IncidentRecord, now: dt.datetime,
             status="done" if not missing else "due",
             detail="complete" if not missing else "missing: " + "; ".join(missing)))
 
-    order = {"done": 2, "optional": 1}
+    order = {"done": 3, "missed": 2, "optional": 1}
     actions.sort(key=lambda a: (order.get(a.status, 0), a.due_at or "9999"))
     return actions

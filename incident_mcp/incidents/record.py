@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-from incident_mcp.artifacts import Artifact, FrontmatterError, parse_artifact
+from incident_mcp.artifacts import Artifact, FrontmatterError, parse_artifact, reference_ids
 from incident_mcp.errors import ArtifactNotFoundError, IncidentError
 from incident_mcp.severity import Severity, StatusRollup
 from incident_mcp.workspace import Workspace, is_temp_name
@@ -46,6 +46,13 @@ def _free_text(value: str) -> str:
 
 
 FreeText = Annotated[str, Field(max_length=MAX_TEXT), AfterValidator(_free_text)]
+
+
+def _as_list(value: Any) -> Any:
+    """A lone value a human wrote where a list belongs (``services: api``) is a one-item list."""
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else value
 
 
 def _timestamp(value: str) -> str:
@@ -167,10 +174,10 @@ class IncidentRecord(BaseModel):
     title: FreeText
     status: str = "draft"
     author: FreeText = ""
-    depends_on: list[str] = Field(default_factory=list)
+    depends_on: Annotated[list[str], BeforeValidator(reference_ids)] = Field(default_factory=list)
     severity: Severity
     incident_state: IncidentState
-    services: list[FreeText] = Field(default_factory=list, max_length=MAX_LIST)
+    services: Annotated[list[FreeText], BeforeValidator(_as_list)] = Field(default_factory=list, max_length=MAX_LIST)
     summary: FreeText = ""
     detected_at: Timestamp
     acknowledged_at: Timestamp | None = None

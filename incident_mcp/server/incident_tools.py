@@ -4,7 +4,7 @@ list_incidents, draft_communication, record_postmortem. Thin: each calls one cor
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from mcp.server import MCPServer
 from mcp_types import ToolAnnotations
@@ -34,6 +34,7 @@ def _signal(name: str) -> str:
     return ImpactSignals.model_fields[name].description or name
 
 
+StateFilter = Literal["open", "investigating", "identified", "monitoring", "resolved"]
 IncidentId = Annotated[str, Field(description="Incident id, e.g. INC-001")]
 OptionalId = Annotated[str | None, Field(description="Incident id, e.g. INC-001 (default: the latest open one)")]
 
@@ -75,7 +76,7 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
 
     @server.tool(annotations=_READ)
     def list_incidents(
-        state: Annotated[list[str] | None, Field(
+        state: Annotated[list[StateFilter] | None, Field(
             description="Keep these states: open, investigating, identified, monitoring, resolved")] = None,
         severity: Annotated[list[Severity] | None, Field(description="Keep these severities")] = None,
         since: Annotated[str | None, Field(description="Detected at or after this ISO 8601 time")] = None,
@@ -85,7 +86,7 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
     ) -> incidents.IncidentList:
         """Incidents newest first, filtered by state, severity and detection time, one page at a time."""
         with tool_errors():
-            return incidents.list_incidents(ctx.workspace(), states=state, severities=list(severity or []),
+            return incidents.list_incidents(ctx.workspace(), states=list(state or []), severities=list(severity or []),
                                             since=since, until=until, limit=limit, offset=offset)
 
     @server.tool(annotations=_READ)
