@@ -26,7 +26,9 @@ SEVERITIES: tuple[Severity, ...] = ("P0", "P1", "P2", "P3")
 UsersAffected = Literal["all", "most", "some", "few", "none", "unknown"]
 CoreFlow = Literal["payments", "auth", "signup"]
 FeatureBroken = Literal["none", "minor", "major"]
-StatusRollup = Literal["healthy", "degraded", "down"]
+# The overall result of a status check. Both vocabularies are accepted: Company OS's status-check
+# (healthy / degraded / down) and check_status's rollup (operational / degraded / partial_outage / major_outage).
+StatusRollup = Literal["healthy", "operational", "degraded", "partial_outage", "major_outage", "down", "unknown"]
 
 SEVERE_LATENCY_MS = 10_000  # the spec's P1 example: "API response times >10s"
 SLOW_LATENCY_MS = 2_000  # Company OS's status-check calls a response slower than 2 s DEGRADED
@@ -237,7 +239,8 @@ class ImpactSignals(BaseModel):
         default=None, ge=0, description="Typical response time users see now, in milliseconds")
     cosmetic_only: bool = Field(default=False, description="Only looks wrong; nothing fails")
     status_rollup: StatusRollup | None = Field(
-        default=None, description="Overall result of a status check: healthy, degraded or down")
+        default=None, description="Overall result of a status check: healthy/operational, degraded, "
+                                  "partial_outage, major_outage/down")
     unsure_between: list[Severity] = Field(
         default_factory=list, description="Levels you hesitate between; the higher one is taken")
 
@@ -282,6 +285,7 @@ def describe(delta: dt.timedelta | None) -> str | None:
 def _rules(s: ImpactSignals) -> list[RuleMatch]:
     broad = s.users_affected in ("all", "most")
     narrow = s.users_affected in ("some", "few")
+    down = s.status_rollup in ("down", "major_outage")
     flows = ", ".join(s.core_flows_broken)
     rules: list[tuple[bool, Severity, str, str]] = [
         (s.security_breach, "P0", "security-breach", "a security breach is P0"),
@@ -289,10 +293,12 @@ def _rules(s: ImpactSignals) -> list[RuleMatch]:
         (s.outage, "P0", "complete-outage", "a complete service outage is P0"),
         ("auth" in s.core_flows_broken and broad, "P0", "auth-broken-for-everyone",
          f"authentication broken for {s.users_affected} users locks everyone out (a P0 example)"),
-        (s.status_rollup == "down" and not narrow, "P0", "status-check-down",
+        (down and not narrow, "P0", "status-check-down",
          f"a status check reports a service DOWN and the affected users are {s.users_affected}"),
-        (s.status_rollup == "down" and narrow, "P1", "status-check-down-partial",
+        (down and narrow, "P1", "status-check-down-partial",
          f"a status check reports a service DOWN but only {s.users_affected} users are affected"),
+        (s.status_rollup == "partial_outage", "P1", "status-check-partial-outage",
+         "a status check reports a partial outage (some services down)"),
         (s.data_integrity_risk, "P1", "data-integrity-risk", "a data integrity risk is P1"),
         (bool(s.core_flows_broken), "P1", "core-flow-broken",
          f"a core flow is broken ({flows}); a broken core flow is at least P1"),

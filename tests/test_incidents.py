@@ -6,6 +6,7 @@ import datetime as dt
 import difflib
 import re
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -354,6 +355,22 @@ def test_record_status_check_appends_a_status_check_event(ws: Workspace) -> None
     event = incidents.read_incident(ws, inc).record.timeline[-1]
     assert (event.kind, event.overall, event.text, event.at) == (
         "status_check", "down", "api DOWN (connection refused)", stamp(6))
+
+
+def test_a_whole_status_report_can_be_recorded_with_its_own_time(ws: Workspace) -> None:
+    @dataclass
+    class Report:  # the shape of check_status's StatusReport
+        summary: str
+        overall: str
+        checked_at: str
+
+    inc = open_p0(ws).id
+    incidents.record_status_check(ws, inc, Report("api down, web up", "partial_outage", stamp(4)), now=at(6))
+    event = incidents.read_incident(ws, inc).record.timeline[-1]
+    assert (event.kind, event.overall, event.text, event.at) == ("status_check", "partial_outage",
+                                                                 "api down, web up", stamp(4))
+    with pytest.raises(IncidentError, match="overall"):
+        incidents.record_status_check(ws, inc, "no verdict", now=at(7))
 
 
 # ---- next actions ---------------------------------------------------------------------------------------

@@ -72,6 +72,9 @@ def test_higher_picks_the_more_severe_level() -> None:
     ({"status_rollup": "degraded", "users_affected": "all"}, "P1", "status-check-degraded-broadly"),
     ({"status_rollup": "down"}, "P0", "status-check-down"),
     ({"status_rollup": "down", "users_affected": "some"}, "P1", "status-check-down-partial"),
+    ({"status_rollup": "major_outage"}, "P0", "status-check-down"),
+    ({"status_rollup": "partial_outage"}, "P1", "status-check-partial-outage"),
+    ({"status_rollup": "operational"}, "P2", "no-clear-signal"),
     ({"cosmetic_only": True}, "P3", "cosmetic"),
 ])
 def test_each_signal_maps_to_its_level_from_the_spec_table(signals: dict[str, object], expected: str,

@@ -10,7 +10,7 @@ import argparse
 import sys
 import unicodedata
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -21,7 +21,7 @@ from incident_mcp.errors import IncidentError
 from incident_mcp.incidents.comms import COMM_KINDS
 from incident_mcp.incidents.document import event_line, human_time
 from incident_mcp.incidents.record import STATES, validation_message
-from incident_mcp.severity import SEVERITIES, ImpactSignals, classify
+from incident_mcp.severity import SEVERITIES, ImpactSignals, StatusRollup, classify
 
 MAX_INPUT_BYTES = 5_000_000
 _STATUS_MARK = {"done": ("✓", "green"), "due": ("·", "yellow"), "overdue": ("!", "red"), "missed": ("x", "red"),
@@ -66,7 +66,7 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--workaround", choices=["yes", "no"], help="users can work around it")
     p.add_argument("--latency-ms", type=int, help="typical response time now, in ms")
     p.add_argument("--cosmetic", action="store_true", help="only looks wrong; nothing fails")
-    p.add_argument("--status", choices=["healthy", "degraded", "down"], help="overall status-check result")
+    p.add_argument("--status", choices=get_args(StatusRollup), help="overall status-check result")
     p.add_argument("--unsure", nargs="+", choices=SEVERITIES, default=[], help="levels you hesitate between")
     _common(p, workspace=False)
     p.set_defaults(func=_classify)
@@ -94,7 +94,7 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--at", help="when, ISO 8601 (default now)")
     p.add_argument("--mitigation", choices=["rollback", "hotfix", "flag_disable", "other"])
     p.add_argument("--channel", help="with --event communication: status_page, email, …")
-    p.add_argument("--overall", choices=["healthy", "degraded", "down"], help="with --event status_check")
+    p.add_argument("--overall", choices=get_args(StatusRollup), help="with --event status_check")
     p.add_argument("--state", choices=STATES)
     p.add_argument("--severity", type=str.upper, choices=SEVERITIES)
     p.add_argument("--reason", default="", help="why the severity changed")

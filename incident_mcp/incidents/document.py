@@ -86,7 +86,7 @@ def event_line(event: TimelineEvent) -> str:
     elif event.kind == "communication" and event.channel:
         label += f" ({inline(event.channel)})"
     elif event.kind == "status_check" and event.overall:
-        label += f" ({event.overall.upper()})"
+        label += f" ({event.overall.replace('_', ' ').upper()})"
     elif event.kind == "state_change" and event.state:
         label = f"State → {event.state}"
     elif event.kind == "severity_change" and event.severity_to:

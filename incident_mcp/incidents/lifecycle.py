@@ -7,7 +7,7 @@ exclusive create under the ``incident-ids`` lock, moving on to the next number o
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel, Field, ValidationError
 
@@ -243,7 +243,26 @@ def update_incident(ws: Workspace, incident_id: str, *, event: EventKind | str |
         next_actions=next_actions(new, now, settings), warnings=[*settings.warnings, *saved.warnings])
 
 
-def record_status_check(ws: Workspace, incident_id: str, summary: str, *, overall: str,
-                        now: dt.datetime | None = None) -> None:
-    """Append a status-check result to an incident's timeline (called by check_status with an incident id)."""
-    update_incident(ws, incident_id, event="status_check", text=summary, overall=overall, now=now)
+class StatusSummary(Protocol):
+    """What a status report must offer to be recorded (check_status's StatusReport has these)."""
+
+    summary: str
+    overall: str
+
+
+def record_status_check(ws: Workspace, incident_id: str, summary: str | StatusSummary, *,
+                        overall: str | None = None, now: dt.datetime | None = None) -> None:
+    """Append a status-check result to an incident's timeline (called by check_status with an incident id).
+
+    ``summary`` is the one-line result, or a whole report with ``summary`` and ``overall`` (and, if it has
+    one, ``checked_at``, used as the event time).
+    """
+    at: str | None = None
+    if not isinstance(summary, str):
+        overall = overall or summary.overall
+        checked = getattr(summary, "checked_at", None)
+        at = checked if isinstance(checked, str) and checked else None
+        summary = summary.summary
+    if overall is None:
+        raise IncidentError("a status check needs its overall result (healthy, degraded, down, …)")
+    update_incident(ws, incident_id, event="status_check", text=summary, overall=overall, at=at, now=now)
