@@ -53,6 +53,7 @@ from incident_mcp.errors import ArtifactError
 from incident_mcp.render import Rendered, render
 from incident_mcp.rfcs import load_rfcs
 from incident_mcp.rollback import PlanStep, RollbackPlan, rollback_plan
+from incident_mcp.severity import LEVELS
 from incident_mcp.validation import Problem, RuleInput, register_rule
 from incident_mcp.workspace import Workspace, atomic_write
 
@@ -254,25 +255,20 @@ class RollbackSection:
         return f"{self.title}: {names}" if names else self.title
 
 
-# The P0–P3 table, as in the spec. TODO(lead): switch to incident_mcp.severity.LEVELS once that lands.
-_SEVERITIES: tuple[dict[str, Any], ...] = (
-    {"level": "P0", "name": "Critical", "description": "Complete service outage, data loss, security breach",
-     "examples": ("Production database down", "authentication broken for all users", "confirmed data exfiltration"),
-     "response_time": "Immediate: drop everything else", "resolution_target": "1 hour"},
-    {"level": "P1", "name": "High",
-     "description": "Major feature broken, significant performance degradation, data integrity risk",
-     "examples": ("Payment processing failing", "API response times >10s", "primary replica out of sync"),
-     "response_time": "Within 30 minutes", "resolution_target": "4 hours"},
-    {"level": "P2", "name": "Medium",
-     "description": "Minor feature broken, workaround exists, non-critical performance issue",
-     "examples": ("Export feature timing out (manual workaround available)", "dashboard loading slowly",
-                  "non-critical background job stalled"),
-     "response_time": "Next business day", "resolution_target": "24 hours"},
-    {"level": "P3", "name": "Low", "description": "Cosmetic issue, minor inconvenience, improvement opportunity",
-     "examples": ("UI alignment off on one browser", "tooltip text incorrect",
-                  "non-blocking deprecation warning in logs"),
-     "response_time": "Next sprint", "resolution_target": "1 week"},
-)
+def _target(delta: dt.timedelta) -> str:
+    """A resolution target as the spec writes it: ``1 hour``, ``24 hours``, ``1 week``."""
+    hours = int(delta.total_seconds() // 3600)
+    if hours >= 168 and hours % 168 == 0:
+        weeks = hours // 168
+        return f"{weeks} week" + ("s" if weeks != 1 else "")
+    return f"{hours} hour" + ("s" if hours != 1 else "")
+
+
+def _severities() -> list[dict[str, Any]]:
+    """The P0–P3 table rows, from ``incident_mcp.severity`` (the same data classify_severity uses)."""
+    return [{"level": row.level, "name": row.name, "description": row.description, "examples": list(row.examples),
+             "response_time": row.response_time, "resolution_target": _target(row.resolution_target)}
+            for row in LEVELS.values()]
 
 
 def _human_seconds(seconds: int) -> str:
@@ -486,7 +482,7 @@ def runbook_context(ws: Workspace, loaded: LoadedConfig, *, now: dt.datetime | N
         "rfcs": list(report.rfcs),
         "failure_domains": [{"name": d.name, "rfc_ids": list(d.rfc_ids)} for d in report.failure_domains],
         "unreadable_rfcs": list(report.unreadable),
-        "severities": list(_SEVERITIES),
+        "severities": _severities(),
         "rollback": rollback,
         "alerting": alerting,
         "escalation": {

@@ -319,3 +319,14 @@ def test_the_generated_files_are_the_only_files_written(tmp_path: Path) -> None:
     after = {p for p in ws.root.rglob("*") if ".incident-mcp" not in p.parts}
     assert {p.relative_to(ws.root).as_posix() for p in after - before} == {
         "standards", "standards/ops", RUNBOOK_PATH, POSTMORTEM_PATH}
+
+
+def test_the_severity_table_is_the_one_classify_severity_applies(
+        generated: dict[str, tuple[Workspace, str, str]]) -> None:
+    from incident_mcp.severity import LEVELS
+
+    _, runbook, _ = generated["fly-django"]
+    for row in LEVELS.values():
+        line = next(line for line in runbook.splitlines() if line.startswith(f"| **{row.level} ("))
+        assert f"| **{row.level} ({row.name})** | {row.description} | {', '.join(row.examples)} | " \
+               f"{row.response_time} |" in line
