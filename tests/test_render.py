@@ -254,3 +254,30 @@ def test_a_managed_block_name_must_be_plain(ws: Workspace) -> None:
 ])
 def test_code_span_is_safe_for_any_text(value: str, expected: str) -> None:
     assert code_span(value) == expected
+
+
+def test_an_installed_wheel_renders_from_its_bundled_templates(tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+    import sys
+
+    repo = Path(__file__).resolve().parent.parent
+    out = tmp_path / "wheel"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w",
+                    str(out), str(repo)], check=True, capture_output=True)
+    site = out / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(site),
+                    str(next(out.glob("incident_mcp-*.whl")))], check=True, capture_output=True)
+    ws = tmp_path / "company"
+    ws.mkdir()
+    shutil.copy(repo / "tests" / "fixtures" / "stacks" / "fly-django" / "company.config.yaml", ws)
+    code = ("from incident_mcp.render import packaged_templates_dir; from incident_mcp.runbook import "
+            "generate_runbook; from incident_mcp.workspace import Workspace; print(packaged_templates_dir()); "
+            "print([f.action for f in generate_runbook(Workspace.at('.')).files])")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | {"PYTHONPATH": str(site)}
+    result = subprocess.run([sys.executable, "-c", code], cwd=ws, env=env, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    folder, actions = result.stdout.splitlines()
+    assert Path(folder) == site / "incident_mcp" / "_bundled" / "templates"
+    assert actions == "['created', 'created']"
+    assert "fly deploy --app tallyho-web" in (ws / "standards" / "ops" / "incident-runbook.md").read_text()
