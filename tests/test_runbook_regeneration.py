@@ -296,3 +296,29 @@ def test_concurrent_generations_leave_consistent_files(tmp_path: Path) -> None:
     assert errors == []
     assert [f.action for f in generate_runbook(ws).files] == ["unchanged", "unchanged"]
     assert len(find_blocks((ws.root / RUNBOOK_PATH).read_text())) == 15
+
+
+def test_a_runbook_an_editor_converted_to_crlf_still_regenerates_and_stays_crlf(tmp_path: Path) -> None:
+    ws = make_ws(tmp_path)
+    generate_runbook(ws)
+    path = ws.root / RUNBOOK_PATH
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    assert [f.action for f in generate_runbook(ws).files] == ["unchanged", "unchanged"]
+    set_config(ws, "tech_stack.hosting", "Heroku")
+    change = generate_runbook(ws).files[0]
+    assert change.blocks_kept_edited == [] and "rollback-deployment" in change.blocks_updated
+    data = path.read_bytes()
+    assert b"heroku releases:rollback" in data
+    assert b"\n" not in data.replace(b"\r\n", b"")
+
+
+def test_the_creation_date_is_written_once_and_later_days_change_nothing(tmp_path: Path) -> None:
+    import datetime as dt
+
+    ws = make_ws(tmp_path)
+    generate_runbook(ws, now=dt.datetime(2030, 1, 2, 3, 4, tzinfo=dt.UTC))
+    before = (ws.root / RUNBOOK_PATH).read_bytes()
+    assert b"first generated 2030-01-02" in before
+    later = generate_runbook(ws, now=dt.datetime(2031, 6, 7, tzinfo=dt.UTC))
+    assert [f.action for f in later.files] == ["unchanged", "unchanged"]
+    assert (ws.root / RUNBOOK_PATH).read_bytes() == before
