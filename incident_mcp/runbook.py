@@ -5,8 +5,8 @@
 ``post-mortem-template.md.j2`` (overridable by name, see ``incident_mcp.render``). Generated sections
 sit in managed blocks: regeneration updates a block only if nobody edited it (``force`` overrides
 that), keeps every byte outside the blocks, and writes nothing when nothing changed. Both files are
-written atomically under the ``runbook`` lock, or neither is (a file with broken block markers
-stops the run before anything is written).
+planned before either is written (a file with broken block markers stops the run with nothing
+written), then each is replaced atomically, under the ``runbook`` lock.
 
 Frontmatter: none. Company OS keeps standards (``standards/**``) as plain Markdown documents, not
 artifacts: they have no id, lifecycle or references, and giving them artifact frontmatter would
@@ -24,7 +24,8 @@ Template context (what a workspace override can use; every value is plain data):
 ``severities``       [{level, name, description, examples, response_time, resolution_target}]
 ``rollback``         notes (advice heading the checklist) and sections {deployment, database, feature_flag,
                      dns, cache}: RollbackSection each, built from ``incident_mcp.rollback.rollback_plan``
-``alerting``         tracker_name, native_push, route, channels, route_provider, docs
+``alerting``         tracker_name, native_push, route, channels, route_provider, docs, steps (the tracker's
+                     own set-up steps from the catalog)
 ``escalation``       hosting_name, framework
 ``dns``              provider, zone, record, ttl, ttl_human, failover_target
 ``contacts``         on_call, support, status_page, support_or_placeholder, signature
