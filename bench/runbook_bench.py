@@ -143,14 +143,16 @@ def string_concat(context: dict[str, Any]) -> str:
     for level in context["severities"]:
         out.append(f"| **{level['level']} ({level['name']})** | {level['description']} | {', '.join(level['examples'])}"
                    f" | {level['response_time']} | {level['resolution_target']} |\n")
-    for sections in context["rollback"].values():
-        for section in sections:
-            out.append(f"\n### {section.title}: {section.provider}\n\n")
-            for step in (*section.prepare, *section.steps):
+    for section in context["rollback"]["sections"].values():
+        out.append(f"\n### {section.heading}\n\n")
+        for provider in section.providers:
+            out.append(f"#### {provider.name}\n\n")
+            for step in (*provider.prepare, *provider.steps):
                 out.append(f"- [ ] {step.action}\n")
                 if step.command:
                     out.append(f"\n  ```{step.lang}\n  {step.command}\n  ```\n\n")
-            out += [f"- {caveat}\n" for caveat in section.caveats]
+            out += [f"- {caveat}\n" for caveat in provider.caveats]
+        out += [f"- [ ] {step.action}\n" for step in section.verify]
     return "".join(out)
 
 
