@@ -8,7 +8,16 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from incident_mcp import __version__
-from incident_mcp.cli import artifact_cmds, context_cmds, demo_cmds, init_cmds, rollback_cmds, serve_cmds
+from incident_mcp.cli import (
+    artifact_cmds,
+    context_cmds,
+    demo_cmds,
+    incident_cmds,
+    init_cmds,
+    rollback_cmds,
+    runbook_cmds,
+    serve_cmds,
+)
 from incident_mcp.cli.common import error
 from incident_mcp.errors import IncidentMCPError
 
@@ -16,6 +25,8 @@ AREAS: tuple[ModuleType, ...] = (
     demo_cmds,
     init_cmds,
     context_cmds,
+    runbook_cmds,
+    incident_cmds,
     rollback_cmds,
     artifact_cmds,
     serve_cmds,
