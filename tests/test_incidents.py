@@ -632,3 +632,21 @@ def test_hand_written_single_values_where_lists_belong_are_read_as_lists(ws: Wor
     path.write_text(text, encoding="utf-8")
     record = incidents.read_incident(ws, opened.id).record
     assert (record.depends_on, record.services) == (["RFC-EXAMPLE-001"], ["api"])
+
+
+def test_depends_on_finds_ids_written_with_quotes_or_crlf_as_company_os_does(ws: Workspace) -> None:
+    rfc = ws.root / "artifacts" / "rfcs" / "RFC-QUOTED.md"
+    rfc.write_bytes(b'---\r\nid: "RFC-QUOTED"\r\ntype: rfc\r\ntitle: t\r\nstatus: draft\r\n---\r\nbody\r\n')
+    assert open_p0(ws, depends_on=["RFC-QUOTED"]).id == "INC-001"
+
+
+def test_list_reads_unusual_frontmatter_the_slow_way_and_still_gets_it_right(ws: Workspace) -> None:
+    from incident_mcp.incidents.frontmatter import read_fields
+
+    opened = open_p0(ws)
+    path = ws.root / opened.path
+    text = path.read_text(encoding="utf-8").replace("status: draft\n", "status: draft\nstatus: review\n", 1)
+    path.write_text(text, encoding="utf-8")
+    assert read_fields(text, ["status"]) is None  # a key twice: the quick way does not guess
+    assert read_fields("no frontmatter", ["id"]) is None
+    assert incidents.list_incidents(ws).incidents[0].status == "review"  # YAML: the last one wins
