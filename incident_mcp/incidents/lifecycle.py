@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any, Protocol
+from typing import Any, Protocol, get_args
 
 from pydantic import BaseModel, Field, ValidationError
 
@@ -21,11 +21,11 @@ from incident_mcp.incidents.record import (
     ID_RE,
     INCIDENT_DIR,
     MAX_LIST,
-    EventKind,
     IncidentRecord,
     IncidentState,
     MitigationKind,
     TimelineEvent,
+    UpdateEventKind,
     format_id,
     format_timestamp,
     incident_files,
@@ -45,8 +45,7 @@ MAX_ID_ATTEMPTS = 1000
 DEFAULT_AUTHOR = "ops-risk-agent"
 HEAD_BYTES = 8192  # where an artifact's id: line is looked for
 _ID_LINE = re.compile(r"^id:\s*(.*?)\s*$")
-EVENT_KINDS_FOR_UPDATE = ("acknowledged", "status_check", "root_cause", "mitigation", "communication", "monitoring",
-                          "resolved", "note")
+EVENT_KINDS_FOR_UPDATE: tuple[str, ...] = get_args(UpdateEventKind)
 
 
 class OpenedIncident(BaseModel):
@@ -236,7 +235,7 @@ def _new_events(record: IncidentRecord, when: str, *, event: str | None, text: s
     return new
 
 
-def update_incident(ws: Workspace, incident_id: str, *, event: EventKind | str | None = None, text: str = "",
+def update_incident(ws: Workspace, incident_id: str, *, event: UpdateEventKind | str | None = None, text: str = "",
                     at: str | dt.datetime | None = None, mitigation: MitigationKind | str | None = None,
                     channel: str | None = None, overall: StatusRollup | str | None = None,
                     state: IncidentState | str | None = None, severity: Severity | str | None = None,

@@ -33,6 +33,9 @@ IncidentState = Literal["investigating", "identified", "monitoring", "resolved"]
 STATES: tuple[IncidentState, ...] = ("investigating", "identified", "monitoring", "resolved")
 EventKind = Literal["detected", "acknowledged", "status_check", "root_cause", "mitigation", "communication",
                     "monitoring", "state_change", "severity_change", "resolved", "note"]
+# The events a caller may add (detected, state and severity changes are written by open/state=/severity=).
+UpdateEventKind = Literal["acknowledged", "status_check", "root_cause", "mitigation", "communication", "monitoring",
+                          "resolved", "note"]
 MitigationKind = Literal["rollback", "hotfix", "flag_disable", "other"]
 Horizon = Literal["immediate", "short_term", "long_term"]
 
