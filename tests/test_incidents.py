@@ -568,6 +568,14 @@ def test_draft_refuses_an_unknown_kind_or_phase(ws: Workspace) -> None:
         incidents.draft_communication(ws, "status_page", inc, phase="panicking")
 
 
+def test_the_author_defaults_to_the_ops_persona_of_the_config(ws: Workspace) -> None:
+    settings = incidents.IncidentSettings.from_config(CompanyConfig.model_validate({"personas": {"ops_risk": "Ops"}}))
+    opened = incidents.open_incident(ws, title="x", severity="P3", now=at(1), settings=settings)
+    assert incidents.read_incident(ws, opened.id).record.author == "Ops"
+    other = incidents.open_incident(ws, title="y", severity="P3", now=at(1), settings=incidents.IncidentSettings())
+    assert incidents.read_incident(ws, other.id).record.author == "ops-risk-agent"
+
+
 def test_settings_fall_back_to_utc_for_an_unknown_timezone() -> None:
     settings = incidents.IncidentSettings.from_config(CompanyConfig.model_validate(
         {"incident_response": {"timezone": "Mars/Olympus"}}))

@@ -156,7 +156,7 @@ def open_incident(ws: Workspace, *, title: str, severity: str, summary: str = ""
     refs = _check_reference_ids(list(depends_on or []), known)
     stamp = format_timestamp(detected)
     record = _new_record(
-        id="INC-000", title=title, status="draft", author=author or DEFAULT_AUTHOR, depends_on=refs,
+        id="INC-000", title=title, status="draft", author=author or settings.author or DEFAULT_AUTHOR, depends_on=refs,
         severity=sev, incident_state="investigating", services=services, summary=summary, detected_at=stamp,
         timeline=[TimelineEvent(at=stamp, kind="detected", severity=sev)])
     slug = slugify(title)
