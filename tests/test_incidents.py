@@ -648,13 +648,20 @@ def test_depends_on_finds_ids_written_with_quotes_or_crlf_as_company_os_does(ws:
     assert open_p0(ws, depends_on=["RFC-QUOTED"]).id == "INC-001"
 
 
-def test_list_reads_unusual_frontmatter_the_slow_way_and_still_gets_it_right(ws: Workspace) -> None:
+def test_list_reads_summary_fields_exactly_as_a_full_parse_would(ws: Workspace) -> None:
     from incident_mcp.incidents.frontmatter import read_fields
 
     opened = open_p0(ws)
     path = ws.root / opened.path
     text = path.read_text(encoding="utf-8").replace("status: draft\n", "status: draft\nstatus: review\n", 1)
+    text = text.replace("title: Checkout returns 500\n", 'title: "Checkout\nincident_state: resolved"\n', 1)
     path.write_text(text, encoding="utf-8")
-    assert read_fields(text, ["status"]) is None  # a key twice: the quick way does not guess
+    full = parse_artifact(text).meta
+    quick = read_fields(text, ["status", "title", "incident_state"])
+    assert quick == {"status": full["status"], "title": full["title"], "incident_state": full["incident_state"]}
+    assert quick["status"] == "review" and quick["incident_state"] == "investigating"
     assert read_fields("no frontmatter", ["id"]) is None
-    assert incidents.list_incidents(ws).incidents[0].status == "review"  # YAML: the last one wins
+    assert read_fields("---\n- a list\n---\n", ["id"]) is None
+    summary = incidents.list_incidents(ws).incidents[0]
+    assert (summary.status, summary.state, summary.title) == ("review", "investigating",
+                                                              "Checkout incident_state: resolved")

@@ -16,12 +16,19 @@ _KEY_START = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*\s*:")
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+def _lines(text: str) -> list[str]:
+    """Lines split at "\n" only (str.splitlines also splits at U+2028, form feeds, … inside quoted values)."""
+    parts = text.split("\n")
+    lines = [part + "\n" for part in parts[:-1]]
+    return [*lines, parts[-1]] if parts[-1] else lines
+
+
 def split_keys(front: str) -> tuple[str, dict[str, str]]:
     """The text before the first key, and each top-level key's lines (continuations included)."""
     lead: list[str] = []
     chunks: dict[str, list[str]] = {}
     current: list[str] = lead
-    for line in front.splitlines(keepends=True):
+    for line in _lines(front):
         match = _KEY_START.match(line)
         if match:
             key = line.split(":", 1)[0].strip()
@@ -34,7 +41,7 @@ def split_keys(front: str) -> tuple[str, dict[str, str]]:
 
 def _reuse_items(old_chunk: str, old: list[Any], new: list[Any], key: str) -> str | None:
     """A block list re-using the text of items that did not change; None when the old text is not block style."""
-    lines = old_chunk.splitlines(keepends=True)
+    lines = _lines(old_chunk)
     if not lines or lines[0].rstrip("\r\n").split(":", 1)[1].strip():
         return None
     items: list[list[str]] = []
@@ -87,23 +94,28 @@ def frontmatter_update(front: str, old_meta: dict[str, Any], new_meta: dict[str,
 
 
 def read_fields(text: str, keys: Iterable[str]) -> dict[str, Any] | None:
-    """Only ``keys`` of a document's frontmatter, parsed from their own lines (fast for big records).
+    """Only ``keys`` of a document's frontmatter: the YAML is composed (in C) but only those values are
+    turned into Python data, which is most of the cost for a record with a long timeline.
 
-    None when the quick way cannot be trusted (no frontmatter, a key written twice, YAML that only
-    parses whole); the caller then parses the whole document.
+    None when there is no readable frontmatter mapping; the caller then reads the document the slow way
+    and reports the error it finds.
     """
+    wanted = set(keys)
     try:
         front, _body, _line = split_frontmatter(text)
-    except FrontmatterError:
+        node = yaml.compose(front, Loader=_Loader)
+    except (FrontmatterError, yaml.YAMLError, RecursionError, ValueError):
         return None
-    _lead, chunks = split_keys(front + "\n")
-    if not chunks:
+    if node is None:
+        return {}
+    if not isinstance(node, yaml.MappingNode):
         return None
-    part = "".join(chunks[key] for key in keys if key in chunks)
+    constructor = _Loader("")
+    data: dict[str, Any] = {}
     try:
-        data = yaml.load(part, Loader=_Loader)  # noqa: S506 - a safe loader
+        for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.value in wanted:
+                data[key_node.value] = constructor.construct_object(value_node, deep=True)
     except (yaml.YAMLError, RecursionError, ValueError):
         return None
-    if data is None:
-        return {}
-    return {str(k): v for k, v in data.items()} if isinstance(data, dict) else None
+    return data
