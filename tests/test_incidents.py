@@ -568,6 +568,14 @@ def test_draft_refuses_an_unknown_kind_or_phase(ws: Workspace) -> None:
         incidents.draft_communication(ws, "status_page", inc, phase="panicking")
 
 
+def test_the_author_defaults_to_the_ops_persona_of_the_config(ws: Workspace) -> None:
+    settings = incidents.IncidentSettings.from_config(CompanyConfig.model_validate({"personas": {"ops_risk": "Ops"}}))
+    opened = incidents.open_incident(ws, title="x", severity="P3", now=at(1), settings=settings)
+    assert incidents.read_incident(ws, opened.id).record.author == "Ops"
+    other = incidents.open_incident(ws, title="y", severity="P3", now=at(1), settings=incidents.IncidentSettings())
+    assert incidents.read_incident(ws, other.id).record.author == "ops-risk-agent"
+
+
 def test_settings_fall_back_to_utc_for_an_unknown_timezone() -> None:
     settings = incidents.IncidentSettings.from_config(CompanyConfig.model_validate(
         {"incident_response": {"timezone": "Mars/Olympus"}}))
@@ -632,3 +640,28 @@ def test_hand_written_single_values_where_lists_belong_are_read_as_lists(ws: Wor
     path.write_text(text, encoding="utf-8")
     record = incidents.read_incident(ws, opened.id).record
     assert (record.depends_on, record.services) == (["RFC-EXAMPLE-001"], ["api"])
+
+
+def test_depends_on_finds_ids_written_with_quotes_or_crlf_as_company_os_does(ws: Workspace) -> None:
+    rfc = ws.root / "artifacts" / "rfcs" / "RFC-QUOTED.md"
+    rfc.write_bytes(b'---\r\nid: "RFC-QUOTED"\r\ntype: rfc\r\ntitle: t\r\nstatus: draft\r\n---\r\nbody\r\n')
+    assert open_p0(ws, depends_on=["RFC-QUOTED"]).id == "INC-001"
+
+
+def test_list_reads_summary_fields_exactly_as_a_full_parse_would(ws: Workspace) -> None:
+    from incident_mcp.incidents.frontmatter import read_fields
+
+    opened = open_p0(ws)
+    path = ws.root / opened.path
+    text = path.read_text(encoding="utf-8").replace("status: draft\n", "status: draft\nstatus: review\n", 1)
+    text = text.replace("title: Checkout returns 500\n", 'title: "Checkout\nincident_state: resolved"\n', 1)
+    path.write_text(text, encoding="utf-8")
+    full = parse_artifact(text).meta
+    quick = read_fields(text, ["status", "title", "incident_state"])
+    assert quick == {"status": full["status"], "title": full["title"], "incident_state": full["incident_state"]}
+    assert quick["status"] == "review" and quick["incident_state"] == "investigating"
+    assert read_fields("no frontmatter", ["id"]) is None
+    assert read_fields("---\n- a list\n---\n", ["id"]) is None
+    summary = incidents.list_incidents(ws).incidents[0]
+    assert (summary.status, summary.state, summary.title) == ("review", "investigating",
+                                                              "Checkout incident_state: resolved")

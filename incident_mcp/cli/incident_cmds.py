@@ -20,7 +20,7 @@ from incident_mcp.cli.common import paint, print_json, workspace_from
 from incident_mcp.errors import IncidentError
 from incident_mcp.incidents.comms import COMM_KINDS
 from incident_mcp.incidents.document import event_line, human_time
-from incident_mcp.incidents.record import STATES, validation_message
+from incident_mcp.incidents.record import STATES, UpdateEventKind, validation_message
 from incident_mcp.severity import SEVERITIES, ImpactSignals, StatusRollup, classify
 
 MAX_INPUT_BYTES = 5_000_000
@@ -88,8 +88,7 @@ def add_commands(sub: Any) -> None:
 
     p = isub.add_parser("update", help="add a timeline event, change state or severity")
     p.add_argument("incident_id", metavar="ID")
-    p.add_argument("--event", choices=["acknowledged", "status_check", "root_cause", "mitigation", "communication",
-                                       "monitoring", "resolved", "note"])
+    p.add_argument("--event", choices=get_args(UpdateEventKind))
     p.add_argument("--text", default="", help="what happened")
     p.add_argument("--at", help="when, ISO 8601 (default now)")
     p.add_argument("--mitigation", choices=["rollback", "hotfix", "flag_disable", "other"])

@@ -7,11 +7,12 @@ exclusive create under the ``incident-ids`` lock, moving on to the next number o
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Protocol
+import re
+from typing import Any, Protocol, get_args
 
 from pydantic import BaseModel, Field, ValidationError
 
-from incident_mcp.artifacts import ID_PATTERN, ArtifactIndex, render_artifact
+from incident_mcp.artifacts import ID_PATTERN, iter_artifact_files, render_artifact
 from incident_mcp.errors import IncidentError
 from incident_mcp.incidents.document import render_body
 from incident_mcp.incidents.events import insert_event, replay
@@ -20,11 +21,11 @@ from incident_mcp.incidents.record import (
     ID_RE,
     INCIDENT_DIR,
     MAX_LIST,
-    EventKind,
     IncidentRecord,
     IncidentState,
     MitigationKind,
     TimelineEvent,
+    UpdateEventKind,
     format_id,
     format_timestamp,
     incident_files,
@@ -42,8 +43,9 @@ from incident_mcp.workspace import Workspace, create_exclusive
 CLOCK_SKEW = dt.timedelta(minutes=5)  # an event may be this far "in the future" (clocks differ)
 MAX_ID_ATTEMPTS = 1000
 DEFAULT_AUTHOR = "ops-risk-agent"
-EVENT_KINDS_FOR_UPDATE = ("acknowledged", "status_check", "root_cause", "mitigation", "communication", "monitoring",
-                          "resolved", "note")
+HEAD_BYTES = 8192  # where an artifact's id: line is looked for
+_ID_LINE = re.compile(r"^id:\s*(.*?)\s*$")
+EVENT_KINDS_FOR_UPDATE: tuple[str, ...] = get_args(UpdateEventKind)
 
 
 class OpenedIncident(BaseModel):
@@ -89,12 +91,35 @@ def _event_time(at: str | dt.datetime | None, now: dt.datetime, what: str) -> dt
     return when
 
 
-def _check_reference_ids(ids: list[str], index: ArtifactIndex) -> list[str]:
+def known_ids(ws: Workspace) -> set[str]:
+    """Every artifact id under artifacts/, read from its ``id:`` line as Company OS's tools do (fast: only
+    the head of each file is read, nothing is parsed as a whole)."""
+    ids: set[str] = set()
+    for path in iter_artifact_files(ws):
+        try:
+            with path.open("rb") as handle:
+                head = handle.read(HEAD_BYTES).decode("utf-8", errors="replace")
+        except OSError:
+            continue
+        lines = head.split("\n")
+        if not lines or lines[0].rstrip("\r") != "---":
+            continue
+        for line in lines[1:]:
+            if line.rstrip("\r") == "---":
+                break
+            match = _ID_LINE.match(line)
+            if match:
+                ids.add(match.group(1).strip().strip("\"'"))
+                break
+    return ids
+
+
+def _check_reference_ids(ids: list[str], known: set[str]) -> list[str]:
     checked = []
     for ref in ids:
         if not isinstance(ref, str) or not ID_PATTERN.match(ref):
             raise IncidentError(f"depends_on: {ref!r} is not an artifact id (e.g. RFC-001)")
-        if not index.exists(ref):
+        if ref not in known:
             raise IncidentError(f"depends_on: no artifact with id {ref!r} under artifacts/")
         if ref not in checked:
             checked.append(ref)
@@ -127,15 +152,15 @@ def open_incident(ws: Workspace, *, title: str, severity: str, summary: str = ""
     if any(not isinstance(t, str) or not ID_PATTERN.match(t) for t in tags):
         raise IncidentError("tags: each tag is a plain word (letters, digits, '-', '_', '.')")
     detected = _event_time(detected_at, now, "detected_at")
-    index = ArtifactIndex.build(ws)
-    refs = _check_reference_ids(list(depends_on or []), index)
+    known = known_ids(ws)
+    refs = _check_reference_ids(list(depends_on or []), known)
     stamp = format_timestamp(detected)
     record = _new_record(
-        id="INC-000", title=title, status="draft", author=author or DEFAULT_AUTHOR, depends_on=refs,
+        id="INC-000", title=title, status="draft", author=author or settings.author or DEFAULT_AUTHOR, depends_on=refs,
         severity=sev, incident_state="investigating", services=services, summary=summary, detected_at=stamp,
         timeline=[TimelineEvent(at=stamp, kind="detected", severity=sev)])
     slug = slugify(title)
-    taken = {int(m.group(1)) for ident in index.by_id if (m := ID_RE.match(ident))}
+    taken = {int(m.group(1)) for ident in known if (m := ID_RE.match(ident))}
     with ws.lock("incident-ids"):
         taken |= {number for number, _ in incident_files(ws)}
         number = max(taken, default=0) + 1
@@ -210,7 +235,7 @@ def _new_events(record: IncidentRecord, when: str, *, event: str | None, text: s
     return new
 
 
-def update_incident(ws: Workspace, incident_id: str, *, event: EventKind | str | None = None, text: str = "",
+def update_incident(ws: Workspace, incident_id: str, *, event: UpdateEventKind | str | None = None, text: str = "",
                     at: str | dt.datetime | None = None, mitigation: MitigationKind | str | None = None,
                     channel: str | None = None, overall: StatusRollup | str | None = None,
                     state: IncidentState | str | None = None, severity: Severity | str | None = None,

@@ -5,24 +5,33 @@ filtered, paginated list. Nothing here writes.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
+from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from incident_mcp.errors import IncidentError, IncidentMCPError
 from incident_mcp.incidents.document import duration_text
+from incident_mcp.incidents.frontmatter import read_fields
 from incident_mcp.incidents.next_actions import NextAction, next_actions
 from incident_mcp.incidents.postmortem import postmortem_missing
 from incident_mcp.incidents.record import (
+    ID_RE,
+    MAX_RECORD_BYTES,
     STATES,
     Incident,
     IncidentRecord,
     IncidentState,
+    Timestamp,
+    as_list,
     format_timestamp,
     incident_files,
+    json_safe,
     parse_timestamp,
     read_incident,
     read_incident_file,
     utc_now,
+    validation_message,
 )
 from incident_mcp.incidents.settings import IncidentSettings, load_settings
 from incident_mcp.severity import LEVELS, Severity
@@ -49,14 +58,16 @@ class IncidentView(BaseModel):
 class IncidentSummary(BaseModel):
     """One line of an incident list."""
 
+    model_config = ConfigDict(extra="ignore")
+
     id: str
     title: str
     severity: Severity
-    state: IncidentState
-    status: str
-    detected_at: str
-    resolved_at: str | None
-    services: list[str]
+    state: IncidentState = Field(validation_alias=AliasChoices("state", "incident_state"))
+    status: str = ""
+    detected_at: Timestamp
+    resolved_at: Timestamp | None = None
+    services: Annotated[list[str], BeforeValidator(as_list)] = Field(default_factory=list)
     path: str
 
 
@@ -71,28 +82,52 @@ class IncidentList(BaseModel):
     skipped: list[str] = Field(default_factory=list, description="Incident files that could not be read, and why")
 
 
-def _all_incidents(ws: Workspace) -> tuple[list[Incident], list[str]]:
-    found: list[Incident] = []
+SUMMARY_KEYS = ("id", "title", "status", "severity", "incident_state", "services", "detected_at", "resolved_at")
+
+
+def _summary(ws: Workspace, number: int, path: Path) -> IncidentSummary:
+    """The list line of one record, from its summary fields only (the timeline is not parsed)."""
+    rel = ws.rel(path)
+    if path.stat().st_size > MAX_RECORD_BYTES:
+        raise IncidentError(f"file is larger than {MAX_RECORD_BYTES:,} bytes")
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise IncidentError("file is not UTF-8 text") from None
+    fields = read_fields(text, SUMMARY_KEYS)
+    if fields is None:
+        fields = read_incident_file(ws, path).artifact.meta
+    try:
+        summary = IncidentSummary.model_validate({**json_safe(fields), "path": rel})
+    except ValidationError as err:
+        raise IncidentError(f"not a valid incident record: {validation_message(err)}") from None
+    if ID_RE.match(summary.id) is None or int(summary.id[4:]) != number:
+        raise IncidentError(f"file name says INC-{number:03d} but its id is {summary.id}")
+    return summary
+
+
+def _summaries(ws: Workspace) -> tuple[list[IncidentSummary], list[str]]:
+    found: list[IncidentSummary] = []
     skipped: list[str] = []
-    for _number, path in incident_files(ws):
+    for number, path in incident_files(ws):
         try:
-            found.append(read_incident_file(ws, path))
+            found.append(_summary(ws, number, path))
         except (IncidentMCPError, OSError) as err:
             skipped.append(f"{ws.rel(path)}: {err}")
     return found, skipped
 
 
-def _newest_first(incident: Incident) -> tuple[dt.datetime, int]:
-    return parse_timestamp(incident.record.detected_at), incident.record.number
+def _newest_first(summary: IncidentSummary) -> tuple[dt.datetime, int]:
+    return parse_timestamp(summary.detected_at), int(summary.id[4:])
 
 
 def latest_open(ws: Workspace) -> Incident:
     """The most recently detected incident that is not resolved."""
-    found, _ = _all_incidents(ws)
-    open_ones = [i for i in found if i.record.is_open]
+    found, _ = _summaries(ws)
+    open_ones = [s for s in found if s.state != "resolved"]
     if not open_ones:
         raise IncidentError("no open incident; pass an incident id (list_incidents shows them all)")
-    return max(open_ones, key=_newest_first)
+    return read_incident(ws, max(open_ones, key=_newest_first).id)
 
 
 def get_incident(ws: Workspace, incident_id: str | None = None, *, now: dt.datetime | None = None,
@@ -133,21 +168,17 @@ def list_incidents(ws: Workspace, *, states: list[str] | None = None, severities
     wanted_severities = {s.strip().upper() for s in severities or []}
     if wanted_severities - set(LEVELS):
         raise IncidentError(f"severity filter {sorted(wanted_severities - set(LEVELS))} is not one of P0, P1, P2, P3")
-    found, skipped = _all_incidents(ws)
+    found, skipped = _summaries(ws)
     matches = []
-    for incident in sorted(found, key=_newest_first, reverse=True):
-        record = incident.record
-        detected = parse_timestamp(record.detected_at)
-        if wanted_states and record.incident_state not in wanted_states:
+    for summary in sorted(found, key=_newest_first, reverse=True):
+        detected = parse_timestamp(summary.detected_at)
+        if wanted_states and summary.state not in wanted_states:
             continue
-        if wanted_severities and record.severity not in wanted_severities:
+        if wanted_severities and summary.severity not in wanted_severities:
             continue
         if (start and detected < start) or (end and detected >= end):
             continue
-        matches.append(IncidentSummary(
-            id=record.id, title=record.title, severity=record.severity, state=record.incident_state,
-            status=record.status, detected_at=record.detected_at, resolved_at=record.resolved_at,
-            services=record.services, path=incident.rel))
+        matches.append(summary)
     page = matches[offset: offset + limit]
     following = offset + limit if offset + limit < len(matches) else None
     return IncidentList(incidents=page, total=len(matches), offset=offset, limit=limit, next_offset=following,

@@ -33,6 +33,9 @@ IncidentState = Literal["investigating", "identified", "monitoring", "resolved"]
 STATES: tuple[IncidentState, ...] = ("investigating", "identified", "monitoring", "resolved")
 EventKind = Literal["detected", "acknowledged", "status_check", "root_cause", "mitigation", "communication",
                     "monitoring", "state_change", "severity_change", "resolved", "note"]
+# The events a caller may add (detected, state and severity changes are written by open/state=/severity=).
+UpdateEventKind = Literal["acknowledged", "status_check", "root_cause", "mitigation", "communication", "monitoring",
+                          "resolved", "note"]
 MitigationKind = Literal["rollback", "hotfix", "flag_disable", "other"]
 Horizon = Literal["immediate", "short_term", "long_term"]
 
@@ -48,7 +51,7 @@ def _free_text(value: str) -> str:
 FreeText = Annotated[str, Field(max_length=MAX_TEXT), AfterValidator(_free_text)]
 
 
-def _as_list(value: Any) -> Any:
+def as_list(value: Any) -> Any:
     """A lone value a human wrote where a list belongs (``services: api``) is a one-item list."""
     if value is None:
         return []
@@ -177,7 +180,7 @@ class IncidentRecord(BaseModel):
     depends_on: Annotated[list[str], BeforeValidator(reference_ids)] = Field(default_factory=list)
     severity: Severity
     incident_state: IncidentState
-    services: Annotated[list[FreeText], BeforeValidator(_as_list)] = Field(default_factory=list, max_length=MAX_LIST)
+    services: Annotated[list[FreeText], BeforeValidator(as_list)] = Field(default_factory=list, max_length=MAX_LIST)
     summary: FreeText = ""
     detected_at: Timestamp
     acknowledged_at: Timestamp | None = None
@@ -233,7 +236,7 @@ def merged_meta(old: dict[str, Any], record: IncidentRecord) -> dict[str, Any]:
     return meta
 
 
-def _json_safe(meta: dict[str, Any]) -> dict[str, Any]:
+def json_safe(meta: dict[str, Any]) -> dict[str, Any]:
     """YAML gives dates and datetimes for unquoted values a human typed; the model wants strings."""
     out: dict[str, Any] = {}
     for key, value in meta.items():
@@ -242,9 +245,9 @@ def _json_safe(meta: dict[str, Any]) -> dict[str, Any]:
         elif isinstance(value, dt.date):
             out[key] = value.isoformat()
         elif isinstance(value, list):
-            out[key] = [_json_safe(v) if isinstance(v, dict) else _scalar(v) for v in value]
+            out[key] = [json_safe(v) if isinstance(v, dict) else _scalar(v) for v in value]
         elif isinstance(value, dict):
-            out[key] = _json_safe(value)
+            out[key] = json_safe(value)
         else:
             out[key] = value
     return out
@@ -270,7 +273,7 @@ def validation_message(err: ValidationError, prefix: str = "") -> str:
 def record_from_meta(meta: dict[str, Any], rel: str) -> IncidentRecord:
     """The typed record from parsed frontmatter; IncidentError names the file and the bad field."""
     try:
-        return IncidentRecord.model_validate(_json_safe(meta))
+        return IncidentRecord.model_validate(json_safe(meta))
     except ValidationError as err:
         raise IncidentError(f"{rel}: not a valid incident record: {validation_message(err)}") from None
 

@@ -23,6 +23,7 @@ class IncidentSettings:
     support_contact: str = ""
     status_page_url: str = ""
     product: str = ""
+    author: str = ""
     warnings: tuple[str, ...] = field(default_factory=tuple)
 
     @classmethod
@@ -30,7 +31,7 @@ class IncidentSettings:
         """Settings from a loaded config.
 
         Support contact: ``incident_response.support_contact``, else ``support.escalation_email``,
-        else ``support.channels`` joined.
+        else ``support.channels`` joined. Author of new records: ``personas.ops_risk``.
         """
         ours = config.incident_response
         warnings: list[str] = []
@@ -46,7 +47,7 @@ class IncidentSettings:
         return cls(timezone=tz, timezone_name=tz_name, support_contact=contact,
                    status_page_url=ours.status_page.url.strip(),
                    product=config.company.product.strip() or config.company.name.strip(),
-                   warnings=tuple(warnings))
+                   author=config.personas.ops_risk.strip(), warnings=tuple(warnings))
 
 
 def load_settings(ws: Workspace) -> IncidentSettings:

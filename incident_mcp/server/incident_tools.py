@@ -12,7 +12,7 @@ from pydantic import Field
 
 from incident_mcp import incidents
 from incident_mcp.incidents.comms import CommKind
-from incident_mcp.incidents.record import EventKind, IncidentState, MitigationKind
+from incident_mcp.incidents.record import IncidentState, MitigationKind, UpdateEventKind
 from incident_mcp.server.common import ServerContext, tool_errors
 from incident_mcp.severity import (
     Classification,
@@ -127,7 +127,7 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
     @server.tool(annotations=_APPEND)
     def update_incident(
         incident_id: IncidentId,
-        event: Annotated[EventKind | None, Field(
+        event: Annotated[UpdateEventKind | None, Field(
             description="acknowledged, status_check, root_cause, mitigation, communication, monitoring, "
                         "resolved or note")] = None,
         text: Annotated[str, Field(description="What happened (for a note: the note)")] = "",
