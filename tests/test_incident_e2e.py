@@ -16,7 +16,10 @@ from mcp import Client, StdioServerParameters
 
 from incident_mcp import incidents
 from incident_mcp.artifacts import ArtifactIndex
+from incident_mcp.errors import PromotionError
+from incident_mcp.promotion import promote
 from incident_mcp.server import build_server
+from incident_mcp.validation import validate_workspace
 from incident_mcp.workspace import Workspace
 from tests.test_incidents import company_os_problems
 
@@ -64,7 +67,8 @@ def ws(tmp_path: Path) -> Workspace:
 
 def check_incident_files(ws: Workspace, incident_id: str) -> None:
     """The record parses, passes Company OS's rules and ours, and may go to review."""
-    # TODO(lead): also run incident_mcp.validation.validate_workspace once the validation branch is merged.
+    report = validate_workspace(ws)
+    assert [p for p in report.problems if p.severity == "error"] == []
     index = ArtifactIndex.build(ws)
     assert all(entry.error is None for entry in index.entries), [e.error for e in index.entries]
     artifact = index.get(incident_id)
@@ -192,3 +196,13 @@ def test_tool_annotations_tell_the_truth(ws: Workspace) -> None:
     assert not tools["open_incident"].read_only_hint and not tools["open_incident"].idempotent_hint
     assert not tools["update_incident"].idempotent_hint and not tools["update_incident"].destructive_hint
     assert tools["record_postmortem"].idempotent_hint and not tools["record_postmortem"].read_only_hint
+
+
+def test_promoting_an_unfinished_incident_to_review_lists_exactly_what_is_missing(ws: Workspace) -> None:
+    opened = incidents.open_incident(ws, title="Search is slow", severity="P2", summary="Slow search",
+                                     services=["api"])
+    with pytest.raises(PromotionError) as refused:
+        promote(ws, opened.id, "review")
+    message = str(refused.value)
+    assert "not resolved" in message and "why" in message.lower()
+    assert "status: draft" in (ws.root / opened.path).read_text()

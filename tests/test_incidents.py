@@ -48,7 +48,7 @@ def open_p0(ws: Workspace, **kwargs: object) -> incidents.OpenedIncident:
 def company_os_problems(root: Path, path: Path) -> list[str]:
     """What Company OS's grep-based validate.sh would reject, checked the way it reads files (line by line).
 
-    TODO(lead): switch to incident_mcp.validation.validate_workspace once the validation branch is merged.
+    Deliberately independent of our validator: it reads the file as the shell tool does.
     """
     text = path.read_text(encoding="utf-8")
     lines = text.split("\n")

@@ -1,7 +1,8 @@
 """Rules over an incident record as an artifact: validation problems, and the gate for promotion to review.
 
 Both are pure functions of a parsed ``Artifact`` and never raise on a bad one; they return readable
-problems (empty list: fine). The promotion module calls ``incident_review_gate`` as an extra gate.
+problems (empty list: fine). Importing this module registers both with validation and promotion
+(it is listed in ``validation.PLUGIN_MODULES``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from incident_mcp.errors import IncidentError
 from incident_mcp.incidents.events import replay
 from incident_mcp.incidents.postmortem import postmortem_missing
 from incident_mcp.incidents.record import FILE_RE, ID_RE, INCIDENT_DIR, format_id, record_from_meta
+from incident_mcp.promotion import register_gate
+from incident_mcp.validation import Problem, RuleInput, register_rule
 
 
 def is_incident_record(artifact: Artifact) -> bool:
@@ -68,3 +71,14 @@ def incident_review_gate(artifact: Artifact, target_status: str) -> list[str]:
         missing.append(f"the incident is not resolved (state: {record.incident_state})")
     missing.extend(postmortem_missing(record))
     return missing
+
+
+def _record_rule(doc: RuleInput) -> list[Problem]:
+    """Validation rule: incident-specific problems of a record under artifacts/decision-memos/INC-*."""
+    if doc.artifact is None:
+        return []
+    return [doc.problem("incident.record", message) for message in incident_record_problems(doc.artifact)]
+
+
+register_rule(f"{INCIDENT_DIR}/INC-", _record_rule, name="incidents.record")
+register_gate(incident_review_gate, name="incidents.review_gate")
