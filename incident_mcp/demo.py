@@ -6,6 +6,7 @@ steps here, so the demo always shows the whole product as it stands.
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -14,8 +15,22 @@ from pathlib import Path
 
 from incident_mcp.config import load_config
 from incident_mcp.context import load_context
+from incident_mcp.incidents import (
+    Impact,
+    Lessons,
+    RemediationAction,
+    draft_communication,
+    get_incident,
+    open_incident,
+    record_postmortem,
+    update_incident,
+)
+from incident_mcp.promotion import promote
 from incident_mcp.errors import WorkspaceError
 from incident_mcp.rollback import rollback_plan
+from incident_mcp.runbook import generate_runbook
+from incident_mcp.severity import ImpactSignals, classify
+from incident_mcp.validation import problem_lines, validate_workspace
 from incident_mcp.workspace import Workspace
 
 EXAMPLE_COMPANY = Path(__file__).parent / "example_company"
@@ -68,10 +83,146 @@ def _rollback_step(ws: Workspace) -> DemoStep:
     return step
 
 
-STEPS: list[Callable[[Workspace], DemoStep]] = [_context_step, _rollback_step]
+def _runbook_step(ws: Workspace) -> DemoStep:
+    result = generate_runbook(ws)
+    step = DemoStep("Generate the runbook and post-mortem template (generate_runbook)")
+    for change in result.files:
+        size = (ws.root / change.path).stat().st_size
+        step.lines.append(f"{change.action}: {change.path} ({size:,} bytes)")
+    again = generate_runbook(ws)
+    step.lines.append("regenerated: " + ", ".join(f"{c.path.rsplit('/', 1)[-1]} {c.action}" for c in again.files))
+    step.ok = not again.changed
+    step.lines.extend(f"gap: {gap}" for gap in result.gaps)
+    return step
+
+
+@dataclass
+class _Story:
+    """What the incident steps share: the clock of the story and the incident they work on."""
+
+    start: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC).replace(microsecond=0))
+    incident_id: str = ""
+    severity: str = "P1"
+    overall: str = "major_outage"
+
+    def at(self, minutes: int) -> dt.datetime:
+        """A moment of the story, ``minutes`` after detection (the story ends about now)."""
+        return self.start - dt.timedelta(minutes=26) + dt.timedelta(minutes=minutes)
+
+
+def _incident_steps(story: _Story) -> list[Callable[[Workspace], DemoStep]]:
+    """The live incident, from classification to a validated record in review."""
+
+    def classify_step(ws: Workspace) -> DemoStep:
+        signals = ImpactSignals(users_affected="some", core_flows_broken=["payments"],
+                                status_rollup=story.overall)  # type: ignore[arg-type]
+        result = classify(signals)
+        story.severity = result.severity
+        return DemoStep("Classify the severity (classify_severity)", [
+            f"{result.label} — rule {result.rule}: {result.reason}",
+            f"acknowledge within {result.acknowledge_within}; resolve within {result.resolution_target}; "
+            f"update every {result.update_every}",
+        ])
+
+    def open_step(ws: Workspace) -> DemoStep:
+        opened = open_incident(
+            ws, title="Checkout fails: Stripe webhooks rejected after deploy",
+            severity=story.severity,
+            summary="Upgrades fail at the last step; the api service returns 500 on /webhooks/stripe.",
+            services=["api"], depends_on=["RFC-001"], detected_at=story.at(0), now=story.at(1))
+        story.incident_id = opened.id
+        step = DemoStep(f"Open the incident record (open_incident) → {opened.id}", [opened.path])
+        step.lines.extend(f"[ ] {t.step}" + (f"  (by {t.due_at})" if t.due_at else "") for t in opened.triage)
+        return step
+
+    def updates_step(ws: Workspace) -> DemoStep:
+        step = DemoStep("Record what happens (update_incident)")
+        for minutes, kwargs in (
+                (3, {"event": "acknowledged", "text": "On it; checking status"}),
+                (4, {"event": "status_check", "text": "api down (HTTP 500), web up, help-center slow",
+                     "overall": story.overall}),
+                (14, {"event": "root_cause", "text": "Deploy renamed STRIPE_WEBHOOK_SECRET; every webhook "
+                                                   "fails signature verification"}),
+                (18, {"event": "mitigation", "mitigation": "rollback",
+                      "text": "fly deploy --image of the previous release"}),
+                (21, {"event": "monitoring", "text": "Webhooks accepted again; Stripe retries draining"})):
+            updated = update_incident(ws, story.incident_id, at=story.at(minutes), now=story.start, **kwargs)
+            step.lines.append(f"+{minutes:>2} min  {kwargs['event']}: {kwargs['text']}  → {updated.state}")
+        return step
+
+    def due_step(ws: Workspace) -> DemoStep:
+        view = get_incident(ws, story.incident_id, now=story.start)
+        step = DemoStep("What is due now? (get_incident)")
+        for action in view.next_actions:
+            when = action.done_at or action.due_at or ""
+            step.lines.append(f"{action.status:<8} {action.title}  {when}")
+        return step
+
+    def comms_step(ws: Workspace) -> DemoStep:
+        draft = draft_communication(ws, "status_page", story.incident_id, now=story.start)
+        update_incident(ws, story.incident_id, event="communication", channel="status page",
+                        text="Status page: Monitoring", at=story.at(22), now=story.start)
+        step = DemoStep("Draft the status-page update (draft_communication)", draft.text.splitlines())
+        if draft.placeholders:
+            step.lines.append("still to fill: " + ", ".join(draft.placeholders))
+        return step
+
+    def resolve_step(ws: Workspace) -> DemoStep:
+        updated = update_incident(ws, story.incident_id, event="resolved",
+                                  text="All webhooks processed; upgrades work", at=story.at(25), now=story.start)
+        return DemoStep("Resolve (update_incident)", [f"{updated.id} {updated.state} at {updated.resolved_at}"])
+
+    def postmortem_step(ws: Workspace) -> DemoStep:
+        result = record_postmortem(
+            ws, story.incident_id,
+            whys=["Stripe webhooks failed signature verification",
+                  "The webhook secret was read from an env var the deploy had renamed",
+                  "The rename shipped without a matching secret change on Fly.io",
+                  "Nothing checks that every env var the code reads is set before release",
+                  "Our deploy pipeline has no config check step"],
+            contributing_factors=["No alert on webhook 5xx rate", "Deploy at 23:00 right before sleep"],
+            impact=Impact(users="~40 workspace owners could not upgrade for 25 minutes",
+                          revenue="about 6 delayed upgrades, none lost (Stripe retried)", data="none",
+                          reputation="two support emails"),
+            remediation=[
+                RemediationAction(horizon="immediate", action="Rolled back to the previous image", done=True),
+                RemediationAction(horizon="short_term", action="Fail the release when a required env var is "
+                                  "missing", owner="Sam", due=(story.start + dt.timedelta(days=7)).date().isoformat()),
+                RemediationAction(horizon="long_term", action="Sentry alert on webhook error rate routed to "
+                                  "PagerDuty", owner="Sam", due=(story.start + dt.timedelta(days=30)).date().isoformat()),
+            ],
+            lessons=Lessons(went_well="Rollback took four minutes with the runbook's command",
+                            went_poorly="Found by a customer email, not by an alert",
+                            got_lucky="Stripe retries webhooks for three days, so nothing was lost"))
+        step = DemoStep("Post-mortem: 5 Whys, impact, remediation, lessons (record_postmortem)")
+        step.lines.append("complete" if not result.missing else "missing: " + "; ".join(result.missing))
+        return step
+
+    def promote_step(ws: Workspace) -> DemoStep:
+        result = promote(ws, story.incident_id, "review")
+        return DemoStep("Promote the record draft → review (promote_artifact)",
+                        [result.log_line or f"{result.from_status} → {result.to_status}"])
+
+    return [classify_step, open_step, updates_step, due_step, comms_step, resolve_step, postmortem_step,
+            promote_step]
+
+
+def _validate_step(ws: Workspace) -> DemoStep:
+    report = validate_workspace(ws)
+    step = DemoStep("Validate every artifact (validate_artifacts)",
+                    [f"{report.files_checked} files: {report.errors} errors, {report.warnings} warnings"])
+    step.lines.extend(problem_lines(report.problems))
+    step.ok = report.errors == 0
+    return step
+
+
+def steps() -> list[Callable[[Workspace], DemoStep]]:
+    """The walk-through, in the order an agent would call the tools."""
+    story = _Story()
+    return [_context_step, _runbook_step, _rollback_step, *_incident_steps(story), _validate_step]
 
 
 def run_demo(ws: Workspace) -> Iterator[DemoStep]:
     """Run every step on the workspace, yielding each as it completes."""
-    for step in STEPS:
+    for step in steps():
         yield step(ws)
