@@ -7,6 +7,7 @@ from types import ModuleType
 from mcp.server import MCPServer
 
 from incident_mcp import __version__
+from incident_mcp.server import status_tools
 from incident_mcp.server.common import ServerContext
 
 INSTRUCTIONS = (
@@ -14,7 +15,7 @@ INSTRUCTIONS = (
     "Start with load_context to learn the company's stack, services and open incidents."
 )
 
-AREAS: tuple[ModuleType, ...] = ()
+AREAS: tuple[ModuleType, ...] = (status_tools,)
 
 
 def build_server(workspace: str | None = None, *, read_only: bool = False) -> MCPServer:

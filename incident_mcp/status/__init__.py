@@ -19,7 +19,13 @@ from incident_mcp.status.models import (
     StatusReport,
 )
 from incident_mcp.status.rollup import overall_state, severity_hint
-from incident_mcp.status.targets import TargetPolicy, parse_target_url, service_targets, url_targets
+from incident_mcp.status.targets import (
+    TargetPolicy,
+    parse_target_url,
+    select_targets,
+    service_targets,
+    url_targets,
+)
 
 __all__ = [
     "CheckOptions",
@@ -39,6 +45,7 @@ __all__ = [
     "deadline_seconds",
     "overall_state",
     "parse_target_url",
+    "select_targets",
     "service_targets",
     "severity_hint",
     "url_targets",

@@ -126,3 +126,26 @@ def _unique(items: Iterable[str]) -> list[str]:
     for item in items:
         seen.setdefault(item, None)
     return list(seen)
+
+
+MAX_AD_HOC_URLS = 50
+
+
+def select_targets(config: CompanyConfig | None, services: Sequence[str] | None = None,
+                   urls: Sequence[str] | None = None, *, max_urls: int | None = MAX_AD_HOC_URLS,
+                   expect: Expectations | None = None) -> list[CheckTarget]:
+    """What a status check probes: named services and URLs, or (neither given) the critical services."""
+    if urls and max_urls is not None and len(urls) > max_urls:
+        raise TargetError(f"{len(urls)} URLs given; at most {max_urls} ad-hoc URLs per check "
+                          "(declare the rest in incident_response.services)")
+    if services and config is None:
+        raise TargetError("services can only be named with a company.config.yaml; pass urls instead")
+    if not services and not urls:
+        if config is None or not config.incident_response.services:
+            raise TargetError("no services configured: add incident_response.services to company.config.yaml "
+                              "(name, url, critical) or pass urls")
+        return service_targets(config)
+    targets = service_targets(config, services) if services and config is not None else []
+    known = {t.url for t in targets}
+    targets += [t for t in url_targets(urls or [], config=config, expect=expect) if t.url not in known]
+    return targets
