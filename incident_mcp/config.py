@@ -310,11 +310,12 @@ class ProviderRef:
     raw: str
     key: str | None
     variant: str | None = None
+    options: tuple[str, ...] = ()
 
     @property
     def configured(self) -> bool:
         """Whether the field has a real value (not blank and not 'none')."""
-        return bool(self.raw.strip()) and self.raw.strip().lower() not in ("none", "n/a", "-")
+        return bool(self.raw.strip()) and self.raw.strip().lower() not in ("none", "n/a", "-", "no", "null", "nil")
 
 
 def config_value(config: CompanyConfig, dotted: str) -> str:
@@ -416,6 +417,9 @@ def _warnings(config: CompanyConfig) -> list[str]:
         if ref.configured and ref.key is None:
             warnings.append(f"{ref.field}: unknown provider {ref.raw!r}; the runbook uses generic steps "
                             "for it")
+        elif ref.options:
+            warnings.append(f"{ref.field}: {ref.raw!r} could mean {', '.join(ref.options)}; name one "
+                            "(e.g. \"AWS (ECS)\") to get its exact rollback steps")
     return warnings
 
 
@@ -429,5 +433,6 @@ def provider_refs(config: CompanyConfig) -> dict[ProviderKind, ProviderRef]:
         raw = config_value(config, dotted)
         match = catalog.normalize(kind, raw) if raw.strip() else None
         refs[kind] = ProviderRef(kind=kind, field=dotted, raw=raw, key=match.key if match else None,
-                                 variant=match.variant if match else None)
+                                 variant=match.variant if match else None,
+                                 options=match.options if match and match.family else ())
     return refs

@@ -2,6 +2,7 @@
 
 IncidentMCPError            base: every error we raise on purpose; ``str(err)`` is one readable line
 ├── ConfigError             company.config.yaml is unreadable, malformed or has a wrong value
+├── CatalogError            a packaged provider catalog file is malformed (names file, entry and field)
 ├── WorkspaceError          no workspace found, or a path would leave it (``PathEscapeError``)
 │   └── PathEscapeError     an id, slug or path that would read or write outside the workspace
 ├── ArtifactError           an artifact is missing, unparsable or cannot be written
@@ -35,6 +36,10 @@ class ConfigError(IncidentMCPError):
         if field:
             where = f"{where} ({field})" if where else field
         super().__init__(f"{where}: {message}" if where else message)
+
+
+class CatalogError(IncidentMCPError):
+    """A provider catalog file is malformed, or a lookup named a provider the catalog does not have."""
 
 
 class WorkspaceError(IncidentMCPError):

@@ -7,15 +7,19 @@ from types import ModuleType
 from mcp.server import MCPServer
 
 from incident_mcp import __version__
-from incident_mcp.server import status_tools
+from incident_mcp.server import context_tools, guide, rollback_tools, status_tools
 from incident_mcp.server.common import ServerContext
 
 INSTRUCTIONS = (
     "incident-mcp helps a solo founder run incident response in their Company OS repository. "
-    "Start with load_context to learn the company's stack, services and open incidents."
+    "Start with load_context to learn the company's stack, services and open incidents. "
+    "Live incident: check_status → classify_severity → open_incident → get_incident (what is due) → "
+    "rollback_plan → update_incident → draft_communication. Afterwards: record_postmortem → "
+    "promote_artifact → validate_artifacts. Setting up: generate_runbook. The prompts "
+    "establish_incident_process, handle_live_incident and post_incident_review walk through each workflow."
 )
 
-AREAS: tuple[ModuleType, ...] = (status_tools,)
+AREAS: tuple[ModuleType, ...] = (context_tools, guide, rollback_tools, status_tools)
 
 
 def build_server(workspace: str | None = None, *, read_only: bool = False) -> MCPServer:

@@ -1,0 +1,246 @@
+"""The shape of a catalog file, validated with pydantic, and the ``{placeholder}`` filling used by every command.
+
+A command is written with named placeholders (``fly deploy --app {app}``). Filling replaces each one with a
+value from the config when it has one and with its visible UPPERCASE name (``APP``) otherwise, so an unfilled
+command reads exactly like the reference sheet's spelling.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Kind = Literal["hosting", "orm", "database", "cache", "error_tracking", "feature_flags", "dns", "cdn"]
+KINDS: tuple[Kind, ...] = ("hosting", "orm", "database", "cache", "error_tracking", "feature_flags", "dns", "cdn")
+Verified = Literal["verified", "partial", "unverified"]
+Phase = Literal["rollback", "prepare"]
+
+PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
+_HTTP = re.compile(r"^(GET|POST|PUT|PATCH|DELETE) (\S+)")
+_KEY = r"^[a-z0-9][a-z0-9-]*$"
+_URL = re.compile(r"^https://[^\s/]+\.[^\s/]+(/\S*)?$")
+
+
+def placeholders(template: str) -> list[str]:
+    """The placeholder names in ``template``, in order of first appearance."""
+    return list(dict.fromkeys(PLACEHOLDER.findall(template)))
+
+
+def fill(template: str, values: Mapping[str, str]) -> str:
+    """Replace ``{name}`` with ``values[name]`` when given and non-blank, else with ``NAME`` (visible)."""
+    def one(match: re.Match[str]) -> str:
+        value = values.get(match.group(1), "")
+        return value if value else match.group(1).upper()
+
+    return PLACEHOLDER.sub(one, template)
+
+
+def is_http(command: str) -> bool:
+    """Whether a command is an HTTP call written ``METHOD URL`` (as the reference writes API calls)."""
+    return bool(_HTTP.match(command))
+
+
+def help_command(command: str) -> str:
+    """The invocation that checks an unverified CLI command: its tool and subcommand words plus ``--help``.
+
+    The AWS CLI takes ``help`` as a subcommand instead of a ``--help`` flag.
+    """
+    words: list[str] = []
+    for word in command.split():
+        if word.startswith("-") or not re.fullmatch(r"[A-Za-z0-9_./:-]+", word) or len(words) == 4:
+            break
+        words.append(word)
+    return " ".join([*words, "help" if words[:1] == ["aws"] else "--help"])
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Alias(_Strict):
+    """A name people write for a provider; ``variant`` records a qualifier (``AWS (ECS)`` → ``ecs``)."""
+
+    name: str = Field(min_length=1)
+    variant: str | None = None
+    kinds: tuple[Kind, ...] | None = None
+
+
+def _alias(value: Any) -> Any:
+    return {"name": value} if isinstance(value, str) else value
+
+
+class Step(_Strict):
+    """One action of a rollback, optionally with the exact command as the reference spells it."""
+
+    action: str = Field(min_length=1)
+    command: str | None = None
+    headers: tuple[str, ...] = ()
+    body: str | None = None
+    body_file: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]+$")
+    verify: str | None = None
+    phase: Phase = "rollback"
+    verified: Verified | None = None
+    ref: str | None = None
+    composed: bool = False
+
+    @property
+    def verify_with_help(self) -> bool:
+        """Whether the renderer must tell the reader to check this CLI command with ``--help`` first."""
+        return self.command is not None and self.verified != "verified" and not self.api
+
+    @property
+    def check_first(self) -> str | None:
+        """What to tell the reader before they run a command that was not fully verified (None: nothing)."""
+        if self.command is None or self.verified == "verified":
+            return None
+        level = "partly verified" if self.verified == "partial" else "not verified"
+        if self.api:
+            return f"{level}: check the request against the docs linked below before sending it"
+        return f"{level}: verify with `{help_command(self.command)}` before running"
+
+    @property
+    def api(self) -> bool:
+        """Whether the command is a web API call (``METHOD URL`` or curl), checked against docs, not ``--help``."""
+        return self.command is not None and (is_http(self.command) or self.command.startswith("curl "))
+
+    @model_validator(mode="after")
+    def _command_traceable(self) -> Step:
+        if self.command is None:
+            if self.body or self.headers or self.ref or self.body_file:
+                raise ValueError("body, body_file, headers and ref need a command")
+            return self
+        if self.body_file and not self.body:
+            raise ValueError("body_file names the file to save the body in, so it needs a body")
+        if "\n" in self.command:
+            raise ValueError("command must be one line")
+        if self.ref is None and not self.composed:
+            raise ValueError("a command needs `ref` (the reference sheet's spelling) or `composed: true`")
+        if self.ref is not None and not matches_reference(self.command, self.ref):
+            raise ValueError(f"command {self.command!r} does not match its reference spelling {self.ref!r}")
+        return self
+
+
+def matches_reference(command: str, ref: str) -> bool:
+    """Whether ``command`` is ``ref`` with its placeholders standing for the reference's own placeholders.
+
+    For an HTTP call the reference may give only the path (``POST /v1/...``); the host and any leading path
+    segments of the API's base (``/client/v4``) are then ignored.
+    """
+    pattern = "".join(
+        ".+?" if i % 2 else re.escape(part) for i, part in enumerate(PLACEHOLDER.split(command))
+    )
+    # The reference writes optional arguments in brackets: match with them left out or spelled out.
+    spellings = {ref, re.sub(r"\s*\[[^\]]*\]", "", ref), re.sub(r"\[([^\]]*)\]", r"\1", ref)}
+    if any(re.fullmatch(pattern, spelling, flags=re.DOTALL) for spelling in spellings):
+        return True
+    http, ref_http = _HTTP.match(command), _HTTP.match(ref)
+    if not (http and ref_http and ref_http.group(2).startswith("/") and http.group(2).startswith("https://")):
+        return False
+    segments = re.sub(r"^https://[^/]+", "", http.group(2)).split("/")
+    rest = command[http.end():]
+    for start in range(1, len(segments)):
+        if matches_reference(f"{http.group(1)} /{'/'.join(segments[start:])}{rest}", ref):
+            return True
+    return False
+
+
+class Alerting(_Strict):
+    """How an error tracker's alerts reach a phone: the verified route and the channels it offers."""
+
+    route: tuple[str, ...] = Field(min_length=1)
+    channels: tuple[str, ...] = Field(min_length=1)
+    native_push: str = Field(min_length=1)
+
+
+class Provider(_Strict):
+    """A catalog entry: one provider's names, rollback steps, caveats, docs and how well it was verified.
+
+    An entry with ``options`` is a *family* (``AWS``): it names several providers and gives no commands,
+    so that a vague config value is answered with a question rather than a guess.
+    """
+
+    key: str = Field(pattern=_KEY)
+    name: str = Field(min_length=1)
+    kinds: tuple[Kind, ...] = ()
+    aliases: tuple[Alias, ...] = ()
+    verified: Verified
+    summary: str = ""
+    steps: tuple[Step, ...] = Field(min_length=1)
+    status: Step | None = None
+    caveats: tuple[str, ...] = ()
+    docs: tuple[str, ...] = ()
+    options: tuple[str, ...] = ()
+    generic: bool = False
+    alerting: Alerting | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _inherit(cls, data: Any) -> Any:
+        """Aliases may be plain strings; a step without its own ``verified`` takes the entry's level."""
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        if isinstance(data.get("aliases"), list):
+            data["aliases"] = [_alias(v) for v in data["aliases"]]
+        level = data.get("verified")
+        for name in ("steps", "status"):
+            items = data.get(name)
+            seq = items if isinstance(items, list) else [items] if isinstance(items, dict) else None
+            if seq is None:
+                continue
+            seq = [{**s, "verified": s.get("verified") or level} if isinstance(s, dict) else s for s in seq]
+            data[name] = seq if isinstance(items, list) else seq[0]
+        return data
+
+    @field_validator("docs")
+    @classmethod
+    def _docs(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for url in value:
+            if not _URL.match(url):
+                raise ValueError(f"docs link {url!r} is not an https:// URL")
+        return value
+
+    @model_validator(mode="after")
+    def _complete(self) -> Provider:
+        steps = (*self.steps, *((self.status,) if self.status else ()))
+        if (self.options or self.generic) and any(step.command for step in steps):
+            raise ValueError("a family or generic entry gives advice, never commands")
+        if not self.options and not self.generic and not self.docs:
+            raise ValueError("an entry needs at least one docs link")
+        return self
+
+    @property
+    def family(self) -> bool:
+        """Whether this entry only names other providers (``AWS`` → ECS, Lambda, …)."""
+        return bool(self.options)
+
+    def commands(self) -> list[str]:
+        """Every command template of the entry (steps and status), for checks and tests."""
+        steps = (*self.steps, *((self.status,) if self.status else ()))
+        return [step.command for step in steps if step.command]
+
+
+class CatalogFile(_Strict):
+    """One YAML file: the kinds its entries serve by default, and the entries."""
+
+    kinds: tuple[Kind, ...] = Field(min_length=1)
+    providers: tuple[Provider, ...] = Field(min_length=1)
+
+
+class GenericSection(_Strict):
+    """Provider-independent steps for one rollback section, used when no provider is configured."""
+
+    title: str = Field(min_length=1)
+    steps: tuple[Step, ...] = Field(min_length=1)
+    verify: tuple[Step, ...] = ()
+
+
+class GenericFile(_Strict):
+    """``generic.yaml``: fallback steps per rollback section and notes that head every plan."""
+
+    notes: tuple[str, ...] = ()
+    sections: dict[Literal["deployment", "database", "feature_flag", "dns", "cache"], GenericSection]
+    alert_route: tuple[str, ...] = Field(min_length=1)

@@ -1,0 +1,354 @@
+"""The rollback checklist for THIS company: its host, ORM, database, flags, DNS and cache, with exact commands.
+
+Sections come in a fixed order (deployment, database, feature_flag, dns, cache). Each holds only the providers
+the config names, with commands filled from ``incident_response`` ids (unknown ids stay as visible UPPERCASE
+placeholders), their caveats and docs, then a verify block. A blank, "none" or unknown provider gets the
+generic steps and a note naming the config field to set; a vague one ("AWS") gets a question, not a guess.
+The plan never carries another provider's commands.
+
+Placeholder values come from ``incident_response.deploy`` (any key, e.g. ``app``, ``service``, ``cluster``,
+``django_app``), plus ``incident_response.dns`` (zone, record, ttl, failover_target, settings) for the DNS section
+and ``incident_response.cdn.settings`` for the cache section. A value with characters that could change a shell
+command's meaning is not used; the plan says so.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterable, Mapping
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from incident_mcp.catalog import Catalog, Provider, Step, fill, load_catalog, placeholders
+from incident_mcp.catalog.models import Verified, is_http
+from incident_mcp.config import PROVIDER_FIELDS, CompanyConfig, ProviderKind, config_value
+
+SectionKind = Literal["deployment", "database", "feature_flag", "dns", "cache"]
+SECTION_KINDS: tuple[SectionKind, ...] = ("deployment", "database", "feature_flag", "dns", "cache")
+
+# Which config provider fields feed each section, in the order their steps are shown (backup before migration).
+SECTION_SOURCES: dict[SectionKind, tuple[ProviderKind, ...]] = {
+    "deployment": ("hosting",),
+    "database": ("database", "orm"),
+    "feature_flag": ("feature_flags",),
+    "dns": ("dns",),
+    "cache": ("cache", "cdn"),
+}
+# The sources whose steps replace the generic ones (a database's backup hint does not replace migration steps).
+_PRIMARY: dict[SectionKind, tuple[ProviderKind, ...]] = {
+    "deployment": ("hosting",), "database": ("orm",), "feature_flag": ("feature_flags",), "dns": ("dns",),
+    "cache": ("cache", "cdn"),
+}
+_WHAT: dict[ProviderKind, str] = {
+    "hosting": "deployment rollback steps",
+    "orm": "migration rollback steps",
+    "database": "backup steps for your database",
+    "feature_flags": "kill-switch steps",
+    "dns": "DNS failover steps",
+    "cache": "cache flush steps",
+    "cdn": "CDN purge steps",
+    "error_tracking": "alert routing",
+}
+# Placeholders the config can fill, per section, and the field that fills them.
+_DEPLOY_IDS = ("app", "service", "cluster", "region", "project", "site_id", "stack", "environment", "function",
+               "alias", "resource_group", "branch", "account_id")
+_CONFIG_FIELDS: dict[SectionKind, dict[str, str]] = {
+    "deployment": {name: f"incident_response.deploy.{name}" for name in _DEPLOY_IDS},
+    "database": {},
+    "feature_flag": {},
+    "dns": {
+        "zone": "incident_response.dns.zone",
+        "record": "incident_response.dns.record",
+        "record_name": "incident_response.dns.record",
+        "ttl": "incident_response.dns.ttl",
+        "failover_target": "incident_response.dns.failover_target",
+        "record_type": "incident_response.dns.failover_target",
+        "primary_target": "incident_response.dns.settings.primary_target",
+        "account": "incident_response.dns.settings.account",
+    },
+    "cache": {
+        "zone": "incident_response.cdn.settings.zone",
+        "distribution_id": "incident_response.cdn.settings.distribution_id",
+        "fastly_service_id": "incident_response.cdn.settings.fastly_service_id",
+    },
+}
+# Hosts that serve through their own CDN: a hint when incident_response.cdn.provider is blank.
+_HOST_CDN = {"vercel": "Vercel", "cloudflare-workers": "Cloudflare", "cloudflare-pages": "Cloudflare"}
+# A config value goes into a shell command only if it cannot change the command's meaning.
+_SAFE_VALUE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/@+=-]{0,199}$")
+
+
+class PlanStep(BaseModel):
+    """One step to take, with its command filled from the config where the config knows the ids."""
+
+    action: str
+    command: str | None = None
+    headers: list[str] = Field(default_factory=list)
+    body: str | None = None
+    body_file: str | None = Field(default=None, description="save the body in this file before running")
+    verify: str | None = None
+    verified: Verified = "verified"
+    verify_with_help: bool = Field(default=False, description="not fully verified: check `--help` first")
+    check_first: str | None = Field(default=None, description="what to check before running, if anything")
+    missing: list[str] = Field(default_factory=list, description="UPPERCASE placeholders still to fill")
+
+
+class ProviderPlan(BaseModel):
+    """The steps of one configured provider, as the config names it."""
+
+    kind: ProviderKind
+    field: str = Field(description="the config field that named this provider")
+    configured_as: str
+    key: str
+    name: str
+    variant: str | None = None
+    verified: Verified
+    summary: str = ""
+    family_options: list[str] = Field(default_factory=list, description="for a vague name: what it could mean")
+    steps: list[PlanStep]
+    prepare: list[PlanStep] = Field(default_factory=list, description="to set up before the next deploy")
+    caveats: list[str] = Field(default_factory=list)
+    docs: list[str] = Field(default_factory=list)
+
+
+class PlanSection(BaseModel):
+    """One part of the rollback (deployment, database, …): its providers or generic steps, notes, verify."""
+
+    kind: SectionKind
+    title: str
+    providers: list[ProviderPlan] = Field(default_factory=list)
+    steps: list[PlanStep] = Field(default_factory=list, description="generic steps when no provider is known")
+    prepare: list[PlanStep] = Field(default_factory=list, description="generic steps to set up beforehand")
+    notes: list[str] = Field(default_factory=list)
+    config_fields_to_set: list[str] = Field(default_factory=list)
+    verify: list[PlanStep] = Field(default_factory=list)
+
+
+class RollbackPlan(BaseModel):
+    """The rollback checklist for the configured stack, in the order to work through it."""
+
+    company: str = ""
+    notes: list[str] = Field(default_factory=list)
+    sections: list[PlanSection]
+
+
+def rollback_plan(config: CompanyConfig, kinds: Iterable[str] | None = None, *,
+                  catalog: Catalog | None = None) -> RollbackPlan:
+    """The rollback plan for ``config``, limited to the section ``kinds`` given (default: all five)."""
+    catalog = catalog or load_catalog()
+    wanted = _kinds(kinds)
+    services = [s.name for s in config.critical_services()]
+    sections = [_section(kind, config, catalog, services) for kind in SECTION_KINDS if kind in wanted]
+    return RollbackPlan(company=config.company.name, notes=list(catalog.notes), sections=sections)
+
+
+def _kinds(kinds: Iterable[str] | None) -> set[str]:
+    if kinds is None:
+        return set(SECTION_KINDS)
+    chosen = set(kinds)
+    unknown = sorted(chosen.difference(SECTION_KINDS))
+    if unknown:
+        raise ValueError(f"unknown rollback section {', '.join(map(repr, unknown))}; "
+                         f"expected any of: {', '.join(SECTION_KINDS)}")
+    return chosen
+
+
+def _section(kind: SectionKind, config: CompanyConfig, catalog: Catalog, services: list[str]) -> PlanSection:
+    generic = catalog.generic(kind)
+    values, notes = _values(kind, config, catalog)
+    providers: list[ProviderPlan] = []
+    seen: set[str] = set()
+    for source in SECTION_SOURCES[kind]:
+        field = PROVIDER_FIELDS[source]
+        raw = config_value(config, field).strip()
+        matches = catalog.normalize_all(source, raw)
+        if not matches:
+            notes.append(_unconfigured_note(source, field, raw, catalog))
+        for match in matches:
+            if match.key in seen:
+                continue
+            seen.add(match.key)
+            entry = catalog.provider(source, match.key)
+            providers.append(_provider_plan(source, field, raw, entry, match.variant, values, catalog))
+            if match.family:
+                notes.append(f"{field} is {raw!r}, which could mean several providers "
+                             f"({', '.join(catalog.provider(source, o).name for o in match.options)}); "
+                             "the generic steps apply until you name one.")
+    concrete = [p for p in providers if not p.family_options and p.kind in _PRIMARY[kind]]
+    if kind == "cache" and not config_value(config, PROVIDER_FIELDS["cdn"]).strip():
+        host = catalog.normalize("hosting", config.tech_stack.hosting)
+        if host and host.key in _HOST_CDN:
+            notes.append(f"{host.name} serves your site through its own CDN: set incident_response.cdn.provider "
+                         f"to {_HOST_CDN[host.key]!r} to get its purge steps.")
+    steps = [] if concrete else [_plan_step(s, values) for s in generic.steps if s.phase == "rollback"]
+    prepare = [] if concrete else [_plan_step(s, values) for s in generic.steps if s.phase == "prepare"]
+    verify = [_check_status_step(services)]
+    verify += [_plan_step(entry_status, values) for entry_status in _statuses(providers, catalog)]
+    verify += [_plan_step(s, values) for s in generic.verify]
+    fields = _fields_to_set(kind, [*providers], steps, verify)
+    if fields:
+        notes.append(f"Set {', '.join(fields)} in company.config.yaml to fill the matching placeholders.")
+    title = generic.title + (f" — {', '.join(p.name for p in providers)}" if providers else "")
+    return PlanSection(kind=kind, title=title, providers=providers, steps=steps, prepare=prepare, notes=notes,
+                       config_fields_to_set=fields, verify=verify)
+
+
+def _statuses(providers: list[ProviderPlan], catalog: Catalog) -> list[Step]:
+    statuses = []
+    for plan in providers:
+        status = catalog.provider(plan.kind, plan.key).status
+        if status is not None:
+            statuses.append(status)
+    return statuses
+
+
+def _provider_plan(kind: ProviderKind, field: str, raw: str, entry: Provider, variant: str | None,
+                   values: Mapping[str, str], catalog: Catalog) -> ProviderPlan:
+    return ProviderPlan(
+        kind=kind, field=field, configured_as=raw, key=entry.key, name=entry.name, variant=variant,
+        verified=entry.verified, summary=entry.summary,
+        family_options=[catalog.provider(kind, option).name for option in entry.options],
+        steps=[_plan_step(s, values) for s in entry.steps if s.phase == "rollback"],
+        prepare=[_plan_step(s, values) for s in entry.steps if s.phase == "prepare"],
+        caveats=[fill(c, values) for c in entry.caveats], docs=list(entry.docs),
+    )
+
+
+def _plan_step(step: Step, values: Mapping[str, str]) -> PlanStep:
+    templates = [t for t in (step.command, step.body) if t]
+    missing = [name.upper() for t in templates for name in placeholders(t) if not values.get(name)]
+    return PlanStep(
+        action=fill(step.action, values),
+        command=fill(step.command, values) if step.command else None,
+        headers=list(step.headers),
+        body=fill(step.body, values) if step.body else None,
+        body_file=step.body_file,
+        verify=fill(step.verify, values) if step.verify else None,
+        verified=step.verified or "verified",
+        verify_with_help=step.verify_with_help,
+        check_first=step.check_first,
+        missing=list(dict.fromkeys(missing)),
+    )
+
+
+def _check_status_step(services: list[str]) -> PlanStep:
+    if services:
+        return PlanStep(action=f"Run check_status on the critical services ({', '.join(services)}) and confirm "
+                               "each one is up")
+    return PlanStep(action="Run check_status on the affected URLs and confirm they are up (no services are "
+                           "listed under incident_response.services yet)")
+
+
+def _unconfigured_note(kind: ProviderKind, field: str, raw: str, catalog: Catalog) -> str:
+    if not raw:
+        return f"not configured: set {field} to get {_WHAT[kind]}"
+    if raw.lower() in ("none", "n/a", "-", "no", "null", "nil"):
+        return f"{field} is {raw!r}: no provider to act on, so only generic steps apply"
+    known = ", ".join(p.name for p in catalog.providers(kind) if not p.family and not p.generic)
+    return (f"{field} is {raw!r}, which is not in the catalog, so the steps are generic; "
+            f"known {kind.replace('_', ' ')} providers: {known}")
+
+
+def _values(kind: SectionKind, config: CompanyConfig, catalog: Catalog) -> tuple[dict[str, str], list[str]]:
+    """The placeholder values the config supplies for a section, and notes about values it refused."""
+    ir = config.incident_response
+    raw: dict[str, tuple[str, str]] = {k: (v, f"incident_response.deploy.{k}") for k, v in ir.deploy.items()}
+    if kind == "dns":
+        dns = ir.dns
+        raw.update({k: (v, f"incident_response.dns.settings.{k}") for k, v in dns.settings.items()})
+        for name in ("zone", "record", "failover_target"):
+            raw[name] = (getattr(dns, name), f"incident_response.dns.{name}")
+        if dns.ttl is not None:
+            raw["ttl"] = (str(dns.ttl), "incident_response.dns.ttl")
+        if dns.failover_target:
+            raw["record_type"] = (_record_type(dns.failover_target), "incident_response.dns.failover_target")
+        if dns.record and dns.zone and dns.record.rstrip(".").endswith("." + dns.zone.rstrip(".")):
+            name = dns.record.rstrip(".")[: -len(dns.zone.rstrip(".")) - 1]
+            raw["record_name"] = (name, "incident_response.dns.record")
+    if kind == "cache":
+        dns_key = _key(catalog, config, "dns")
+        if dns_key and dns_key in (_key(catalog, config, "cdn"), _key(catalog, config, "cache")) and ir.dns.zone:
+            raw["zone"] = (ir.dns.zone, "incident_response.dns.zone")
+        raw.update({k: (v, f"incident_response.cdn.settings.{k}") for k, v in ir.cdn.settings.items()})
+    values: dict[str, str] = {}
+    notes: list[str] = []
+    for name, (value, field) in raw.items():
+        value = value.strip()
+        if not value:
+            continue
+        if _SAFE_VALUE.match(value):
+            values[name] = value
+        else:
+            notes.append(f"{field} is not used in commands: it contains characters that are unsafe in a shell "
+                         "command (allowed: letters, digits and . _ : / @ + = -)")
+    return values, notes
+
+
+def _key(catalog: Catalog, config: CompanyConfig, kind: ProviderKind) -> str | None:
+    match = catalog.normalize(kind, config_value(config, PROVIDER_FIELDS[kind]))
+    return match.key if match else None
+
+
+def _record_type(target: str) -> str:
+    try:
+        return "AAAA" if ipaddress.ip_address(target).version == 6 else "A"
+    except ValueError:
+        return "CNAME"
+
+
+def _fields_to_set(kind: SectionKind, providers: list[ProviderPlan], steps: list[PlanStep],
+                   verify: list[PlanStep]) -> list[str]:
+    missing = [name for p in providers for s in (*p.steps, *p.prepare) for name in s.missing]
+    missing += [name for s in (*steps, *verify) for name in s.missing]
+    fields = _CONFIG_FIELDS[kind]
+    return list(dict.fromkeys(fields[m.lower()] for m in missing if m.lower() in fields))
+
+
+# ---- text rendering (CLI, runbook) ---------------------------------------------------------------------
+
+
+def format_plan(plan: RollbackPlan) -> str:
+    """The plan as readable plain text (Markdown-friendly), in the order to work through it."""
+    lines = [f"# Rollback plan{' for ' + plan.company if plan.company else ''}", ""]
+    lines += [f"- {note}" for note in plan.notes]
+    for number, section in enumerate(plan.sections, 1):
+        lines += ["", f"## {number}. {section.title}"]
+        for provider in section.providers:
+            variant = f" — {provider.variant}" if provider.variant else ""
+            lines += ["", f"### {provider.name}{variant} ({provider.field}: {provider.configured_as!r})"]
+            if provider.summary:
+                lines.append(provider.summary)
+            lines += _format_steps(provider.steps)
+            if provider.caveats:
+                lines += ["", "Caveats:"] + [f"  ! {c}" for c in provider.caveats]
+            if provider.prepare:
+                lines += ["", "Before the next deploy:", *_format_steps(provider.prepare)]
+            if provider.docs:
+                lines += ["", "Docs: " + "  ".join(provider.docs)]
+        if section.steps:
+            lines += ["", "Generic steps:", *_format_steps(section.steps)]
+        if section.prepare:
+            lines += ["", "Before the next deploy:", *_format_steps(section.prepare)]
+        if section.notes:
+            lines += ["", "Notes:"] + [f"  - {n}" for n in section.notes]
+        lines += ["", "Verify:", *_format_steps(section.verify)]
+    return "\n".join(lines) + "\n"
+
+
+def _format_steps(steps: list[PlanStep]) -> list[str]:
+    lines: list[str] = []
+    for number, step in enumerate(steps, 1):
+        lines.append(f"{number:>3}. {step.action}")
+        if step.command:
+            lines.append(f"       {'' if is_http(step.command) else '$ '}{step.command}")
+        lines += [f"       header: {h}" for h in step.headers]
+        if step.body:
+            label = f"save as {step.body_file}" if step.body_file else "body"
+            lines.append(f"       {label}: {step.body}")
+        if step.check_first:
+            lines.append(f"       ⚠ {step.check_first}")
+        if step.verify:
+            lines.append(f"       ✓ {step.verify}")
+    return lines

@@ -1,0 +1,30 @@
+"""MCP tool ``load_context``."""
+
+from __future__ import annotations
+
+from mcp.server import MCPServer
+from mcp_types import ToolAnnotations
+
+from incident_mcp.context import Context, load_context
+from incident_mcp.server.common import ServerContext, tool_errors
+
+
+def register(server: MCPServer, ctx: ServerContext) -> None:
+    """Add ``load_context`` to the server."""
+
+    @server.tool(name="load_context", annotations=ToolAnnotations(
+        title="Load company context", read_only_hint=True, destructive_hint=False, idempotent_hint=True,
+        open_world_hint=False))
+    def load_context_tool() -> Context:
+        """Summarise the company for incident response: call this first.
+
+        Returns the company name/product/domain, the stack providers as configured and as recognised
+        (hosting, ORM, database, cache, error tracking, feature flags, DNS, CDN), the services the
+        status check probes (and which are critical), every RFC with its status and dependencies,
+        which ops standards exist, the open incidents, and the config fields still missing for
+        tailored incident response. Bounded: no file bodies.
+        Example: load_context() → {"company": {"name": "Brightdesk", ...}, "critical_services": ["web", "api"], ...}
+        """
+        with tool_errors():
+            return load_context(ctx.workspace())
+

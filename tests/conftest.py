@@ -1,0 +1,57 @@
+"""Shared fixtures: real workspaces in temp folders and the real CLI as a subprocess."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+EXAMPLE_COMPANY = REPO / "incident_mcp" / "example_company"
+
+
+@pytest.fixture
+def company_os_ws(tmp_path: Path) -> Path:
+    """A workspace holding Company OS's own unmodified config template and example artifacts."""
+    root = tmp_path / "company"
+    root.mkdir()
+    shutil.copy(FIXTURES / "company-os" / "company.config.yaml", root / "company.config.yaml")
+    shutil.copytree(FIXTURES / "company-os" / "artifacts", root / "artifacts")
+    return root
+
+
+@pytest.fixture
+def example_ws(tmp_path: Path) -> Path:
+    """A workspace holding the bundled example company (Brightdesk)."""
+    root = tmp_path / "brightdesk"
+    shutil.copytree(EXAMPLE_COMPANY, root, ignore=shutil.ignore_patterns("__pycache__"))
+    return root
+
+
+def cli_env(**extra: str) -> dict[str, str]:
+    """Environment for running the CLI from this checkout, whether or not it is installed."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
+    env.pop("INCIDENT_MCP_WORKSPACE", None)
+    env["NO_COLOR"] = "1"
+    env.update(extra)
+    return env
+
+
+@pytest.fixture
+def run_cli() -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Run ``python -m incident_mcp ARGS`` as a subprocess and capture its output."""
+
+    def run(*args: str, cwd: Path | None = None, input: str | None = None,
+            env: dict[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "incident_mcp", *args], cwd=cwd, input=input,
+                              capture_output=True, text=True, env=env or cli_env(), timeout=timeout,
+                              check=False)
+
+    return run
