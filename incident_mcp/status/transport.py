@@ -9,6 +9,7 @@ re-check never reuses the connection that just failed.
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import ssl
 from collections.abc import AsyncIterator, Iterable
@@ -260,8 +261,9 @@ class GuardedTransport(httpx.AsyncBaseTransport):
 
 
 def make_ssl_context(ca_file: str | None = None) -> ssl.SSLContext:
-    """A verifying TLS context: the Mozilla CA bundle (certifi), or ``ca_file`` for a private CA."""
+    """A verifying TLS context: ``ca_file`` (a private CA), else $SSL_CERT_FILE, else certifi's Mozilla bundle."""
+    chosen = ca_file or os.environ.get("SSL_CERT_FILE") or certifi.where()
     try:
-        return ssl.create_default_context(cafile=ca_file or certifi.where())
+        return ssl.create_default_context(cafile=chosen)
     except (OSError, ssl.SSLError) as err:
-        raise TargetError(f"cannot load CA file {ca_file}: {err}") from None
+        raise TargetError(f"cannot load CA file {chosen}: {getattr(err, 'strerror', None) or err}") from None
