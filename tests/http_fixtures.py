@@ -3,7 +3,7 @@
 One background thread runs an asyncio loop with any number of listening servers (plain or TLS). Paths
 pick the behaviour: ``/ok``, ``/slow?ms=``, ``/hang``, ``/drip?interval=&bytes=``, ``/huge?mb=``,
 ``/bomb``, ``/status?code=``, ``/loop?i=``, ``/chain?n=``, ``/redirect?to=``, ``/reset``,
-``/health?status=``, ``/json``, ``/text?body=``, ``/headers``, ``/flaky?key=&fail=``,
+``/health?status=``, ``/json``, ``/text?body=``, ``/secret``, ``/headers``, ``/flaky?key=&fail=``,
 ``/stall-first?key=``. Everything is bounded: handlers give up after ``max_hold`` seconds and the loop
 stops by itself after ``lifetime`` seconds even if nobody closes it.
 """
@@ -29,8 +29,8 @@ Handler = Callable[[asyncio.StreamWriter, dict[str, str]], Awaitable[None]]
 
 @cache
 def gzip_bomb() -> bytes:
-    """64 MiB of zeros, gzip-compressed to about 64 KB."""
-    return gzip.compress(b"\0" * (64 << 20), compresslevel=9)
+    """16 MiB of zeros, gzip-compressed to about 16 KB: a thousand to one, sixteen times the checker's cap."""
+    return gzip.compress(b"\0" * (16 << 20), compresslevel=9)
 
 
 def _head(code: int, headers: dict[str, str] | None = None, length: int | None = None) -> bytes:
@@ -223,6 +223,9 @@ class ServerFarm:
 
     async def _h_text(self, writer: asyncio.StreamWriter, params: dict[str, str]) -> None:
         await self._send(writer, 200, params.get("body", "all good").encode(), {"Content-Type": "text/plain"})
+
+    async def _h_secret(self, writer: asyncio.StreamWriter, params: dict[str, str]) -> None:
+        await self._send(writer, 200, b"token=sk_live_DO_NOT_LEAK error\n", {"Content-Type": "text/plain"})
 
     async def _h_headers(self, writer: asyncio.StreamWriter, params: dict[str, str]) -> None:
         await self._send(writer, 200, b"ok\n", {"Content-Type": "text/plain", "X-Version": "1.2.3"})

@@ -49,6 +49,7 @@ from incident_mcp.status.transport import (
 ProgressCallback = Callable[[ServiceResult, int, int], Awaitable[None]]
 
 _REDIRECT_CODES = (301, 302, 303, 307, 308)
+_NOISE_FREEZE = 0.15  # seconds: hiccups this short happen on any busy machine and never void a verdict
 
 
 def _now() -> float:
@@ -275,7 +276,7 @@ class Checker:
         data that arrived during it was not read before the deadline fired (late).
         """
         worst = self.lag.worst(outcome.started, outcome.ended)
-        if late <= max(0.25, 0.1 * budget) and worst <= 0.25 * budget:
+        if late <= max(_NOISE_FREEZE, 0.1 * budget) and worst <= max(_NOISE_FREEZE, 0.25 * budget):
             return outcome
         frozen = max(late, worst)
         return replace(outcome, state="unknown", reason="overload",
