@@ -265,7 +265,7 @@ async def _sweep_while_blocking(targets: list[CheckTarget], block_after: float, 
                                 ) -> StatusReport:
     async def freeze() -> None:
         await asyncio.sleep(block_after)
-        time.sleep(block_for)  # noqa: ASYNC251 - the point: our own event loop stops turning
+        time.sleep(block_for)  # the point: our own event loop stops turning
 
     blocker = asyncio.ensure_future(freeze())
     report = await check_targets(targets, policy=TargetPolicy.permissive())

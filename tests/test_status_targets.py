@@ -128,7 +128,7 @@ def test_target_selection_defaults_to_critical_services_and_rejects_bad_input() 
     assert [t.name for t in select_targets(config, ["docs", "docs"])] == ["docs"]
     mixed = select_targets(config, ["web"], ["https://app.example.com/", "https://other.example.com/x"])
     assert [(t.name, t.declared) for t in mixed] == [("web", True), ("https://other.example.com/x", False)]
-    with pytest.raises(ConfigError, match="unknown service 'nope'.*web, docs"):
+    with pytest.raises(ConfigError, match=r"unknown service 'nope'.*web, docs"):
         select_targets(config, ["nope"])
     for bad in ("ftp://example.com/", "http://", "javascript:alert(1)", "http://exa mple.com/", "x" * 3000,
                 "http://127.000.000.001/", "file:///etc/passwd", "http://a\x00b/"):

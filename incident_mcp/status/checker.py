@@ -498,9 +498,11 @@ def classify_error(err: BaseException) -> tuple[State, Reason, str]:
             if "disconnected" in text.lower() or "peer closed" in text.lower() or not str(exc):
                 return "down", "reset", "the server closed the connection without a complete response"
             return "down", "protocol", f"invalid HTTP from the server: {text[:120]}"
-        if isinstance(exc, httpcore.ConnectError):
-            return "down", "refused", f"could not connect: {str(exc)[:120]}"
-    return "unknown", "error", f"checker error: {type(err).__name__}: {str(err)[:120]}"
+    if any(isinstance(exc, httpcore.ConnectError) for exc in chain):
+        cause = next((exc for exc in reversed(chain) if isinstance(exc, OSError)), None)
+        if cause is not None:
+            return "down", "refused", f"could not connect: {str(cause)[:120]}"
+    return "unknown", "error", f"checker error: {type(chain[-1]).__name__}: {str(chain[-1])[:120]}"
 
 
 def tls_chain_days(response: httpx.Response) -> float | None:

@@ -68,8 +68,8 @@ def overall_state(results: Sequence[ServiceResult]) -> Overall:
         return "unknown"
     down = [r for r in results if r.state == "down"]
     if down:
-        known = [r for r in results if r.state != "unknown"]
-        if any(r.critical for r in down) or len(down) == len(known):
+        # A service we could not judge counts as not down: "major" needs evidence, not absence of it.
+        if any(r.critical for r in down) or len(down) == len(results):
             return "major_outage"
         return "partial_outage"
     if any(r.state == "degraded" for r in results):
