@@ -77,16 +77,26 @@ def call(ws: Path | None, tool_args: dict[str, Any], *, read_only: bool = False,
     return anyio.run(run)
 
 
-def test_the_tool_says_it_reaches_out_and_writes_only_with_an_incident() -> None:
+def _tool(read_only: bool) -> Any:
     async def run() -> Any:
-        async with Client(build_server(None)) as client:
+        async with Client(build_server(None, read_only=read_only)) as client:
             return await client.list_tools()
 
-    tool = next(t for t in anyio.run(run).tools if t.name == "check_status")
+    return next(t for t in anyio.run(run).tools if t.name == "check_status")
+
+
+def test_the_tool_says_it_reaches_out_and_writes_only_with_an_incident() -> None:
+    tool = _tool(read_only=False)
     assert tool.annotations is not None
     assert (tool.annotations.read_only_hint, tool.annotations.destructive_hint, tool.annotations.idempotent_hint,
             tool.annotations.open_world_hint) == (False, False, False, True)
     assert "Read-only unless incident_id is given" in " ".join((tool.description or "").split())
+
+
+def test_a_read_only_server_keeps_the_status_check_and_says_it_writes_nothing() -> None:
+    tool = _tool(read_only=True)
+    assert tool.annotations is not None
+    assert (tool.annotations.read_only_hint, tool.annotations.destructive_hint) == (True, False)
 
 
 def test_by_default_the_critical_services_are_checked(ws: Path) -> None:
@@ -154,6 +164,7 @@ def test_an_incident_id_appends_to_the_timeline_once_the_incident_module_offers_
     assert recorded[0][2].services[0].name == "api"
     read_only = call(ws, {"services": ["api"], "incident_id": "INC-007"}, read_only=True)
     assert read_only.structured_content["timeline_updated"] is False
+    assert any("read-only" in note for note in read_only.structured_content["notes"])
     assert len(recorded) == 1
 
 
