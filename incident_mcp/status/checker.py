@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
-import resource
 import ssl
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -66,11 +65,13 @@ def _result(task: asyncio.Future[_Outcome] | None) -> _Outcome | None:
 def default_max_connections() -> int:
     """Open sockets a sweep may hold: what the file-descriptor limit leaves, at most 2,048."""
     try:
+        import resource  # Unix only; Windows has no descriptor limit to respect here
+
         soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
-    except (OSError, ValueError):  # pragma: no cover - platforms without the limit
-        soft = 256
-    if soft == resource.RLIM_INFINITY:
-        soft = 4096
+        if soft == resource.RLIM_INFINITY:
+            soft = 4096
+    except (ImportError, OSError, ValueError):  # pragma: no cover - platform dependent
+        soft = 512
     return max(8, min(2048, soft - 64))
 
 
