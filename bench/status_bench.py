@@ -184,9 +184,11 @@ def main() -> int:
                                                              Counter(i["kind"] for i in items).items()))
         ours = run_checker(items, args.deadline_ms, args.concurrency, args.max_starting)
         curl: dict[str, Any] | None = None
+        ours_part: dict[str, Any] | None = None
         part: list[dict[str, Any]] = []
         if args.curl_subset and shutil.which("curl"):
             part = subset(items, args.curl_subset)
+            ours_part = run_checker(part, args.deadline_ms, args.concurrency, args.max_starting)
             curl = run_curl(part, args.deadline_ms)
         elif args.curl_subset:
             print("curl not found: skipping the serial loop")
@@ -198,7 +200,9 @@ def main() -> int:
     target = bound + 1.0
     rows = [("incident-mcp (concurrent)", len(items), f"{ours['elapsed']:.2f}", str(ours["healthy_down"]),
              f"{ours['maxrss_mb']:.0f} MB")]
-    if curl is not None:
+    if curl is not None and ours_part is not None:
+        rows.append(("incident-mcp on the curl subset", len(part), f"{ours_part['elapsed']:.2f}",
+                     str(ours_part["healthy_down"]), f"{ours_part['maxrss_mb']:.0f} MB"))
         rows.append(("serial curl loop (Company OS)", len(part), f"{curl['elapsed']:.2f}",
                      str(curl["healthy_down"]), "-"))
         rows.append(("  … extrapolated to the full set", len(items),
@@ -217,6 +221,10 @@ def main() -> int:
         print(f"  {key:34} {count}")
     for note in ours["notes"]:
         print(f"  note: {note}")
+    if curl is not None:
+        print("serial curl verdicts (Company OS rules: failed = down, non-200 or >= 2 s = degraded):")
+        for key, count in sorted(curl["verdicts"].items()):
+            print(f"  {key:34} {count}")
     checks = [
         (f"sweep {ours['elapsed']:.2f} s within lower bound + 1 s ({target:.2f} s)", ours["elapsed"] <= target),
         (f"healthy endpoints reported down: {ours['healthy_down']}", ours["healthy_down"] == 0),

@@ -282,6 +282,15 @@ def test_our_own_frozen_event_loop_makes_a_timeout_unknown_not_down(base: str) -
     assert report.notes
 
 
+def test_when_our_freeze_spoils_the_first_attempt_the_calm_second_attempt_decides(base: str) -> None:
+    report = asyncio.run(_sweep_while_blocking([target("hang", base + "/hang", timeout_ms=1600)],
+                                               block_after=0.05, block_for=0.6))
+    result = report.services[0]
+    assert (result.state, result.reason, result.attempts) == ("down", "timeout", 2)
+    assert any(f.code == "overload" and f.message.startswith("first attempt: inconclusive")
+               for f in result.findings)
+
+
 def test_latency_inflated_by_our_own_freeze_is_not_counted_as_slow(base: str) -> None:
     report = asyncio.run(_sweep_while_blocking([target("quick", base + "/slow?ms=100", degraded_ms=400)],
                                                block_after=0.02, block_for=0.6))

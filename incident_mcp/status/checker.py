@@ -55,6 +55,11 @@ def _now() -> float:
     return asyncio.get_running_loop().time()
 
 
+def _needs_recheck(outcome: _Outcome) -> bool:
+    """Down, or spoiled by our own freeze: either way a (second) attempt must decide."""
+    return outcome.state == "down" or outcome.reason == "overload"
+
+
 def _result(task: asyncio.Future[_Outcome] | None) -> _Outcome | None:
     """A finished attempt's outcome; None if it never finished (cancelled)."""
     if task is None or not task.done() or task.cancelled():
@@ -191,16 +196,19 @@ class Checker:
                 if sent is not None:
                     sent()
                 outcome = first.result()
-                if outcome.state != "down" or _now() >= deadline:
+                if not _needs_recheck(outcome) or _now() >= deadline:
                     return self._verdict(target, outcome, None, 1, start)
                 recheck = await self._attempt(target, deadline, deadline - _now())  # a fresh connection
                 return self._verdict(target, outcome, recheck, 2, start)
+            if _now() >= deadline:  # our own freeze left no time for a second attempt
+                await asyncio.wait({first})
+                return self._verdict(target, first.result(), None, 1, start)
             # No answer halfway to the deadline: a second attempt alongside, on a fresh connection.
             second = asyncio.ensure_future(self._attempt(target, deadline, deadline - _now()))
             pending: set[asyncio.Future[_Outcome]] = {first, second}
             while pending:
                 done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-                if any(task.result().state != "down" for task in done):
+                if any(not _needs_recheck(task.result()) for task in done):
                     break
             for task in pending:
                 task.cancel()
@@ -216,7 +224,9 @@ class Checker:
                  attempts: int, start: float) -> ServiceResult:
         findings: list[Finding] = []
         flapping = False
-        if first is None and second is not None:  # the hedge answered while the first attempt hung
+        if first is None and second is not None and second.state not in ("up", "degraded"):
+            chosen = second  # the first was cancelled because the second was conclusive (e.g. blocked)
+        elif first is None and second is not None:  # the hedge answered while the first attempt hung
             waited = round((second.started - start) * 1000)
             findings.append(Finding(code="slow", state="degraded",
                                     message=f"first attempt: no complete response after {waited:,} ms"))
@@ -228,6 +238,10 @@ class Checker:
         elif first is None:
             chosen = _Outcome("unknown", "error", "the check was cancelled before any attempt finished", start,
                               ended=_now())
+        elif first.reason == "overload" and second is not None and second.reason != "overload":
+            # Our own freeze spoiled the first attempt: it is no evidence either way; the second decides.
+            findings.append(Finding(code="overload", state="unknown", message=f"first attempt: {first.message}"))
+            chosen = second
         elif first.state != "down" or second is None:
             chosen = first
         elif second.state in ("up", "degraded"):
