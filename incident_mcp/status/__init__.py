@@ -1,12 +1,14 @@
 """Live status checks that do not lie: concurrent, bounded, re-checked before anything is called down.
 
 Modules: ``addresses`` (is an IP public, in every spelling), ``targets`` (what may be probed),
-``transport`` (policy-checked fresh connections), ``body`` (bounded decompression), ``health``
-(expectations and application/health+json), ``loop_lag`` (our own stalls), ``checker`` (attempts,
-re-checks, sweeps), ``rollup`` (overall state and severity hint), ``models`` (the results).
+``transport`` (policy-checked fresh connections, certificate days), ``body`` (bounded decompression),
+``health`` (expectations and application/health+json), ``causes`` (why a request failed),
+``loop_lag`` (our own stalls), ``checker`` (one check: attempts, re-check, verdict), ``sweep`` (all
+checks at once), ``rollup`` (overall state and severity hint), ``models`` (the results).
 """
 
-from incident_mcp.status.checker import Checker, CheckOptions, check_targets, classify_error, deadline_seconds
+from incident_mcp.status.causes import classify_error
+from incident_mcp.status.checker import Checker, CheckOptions, deadline_seconds
 from incident_mcp.status.models import (
     CheckTarget,
     Finding,
@@ -19,6 +21,7 @@ from incident_mcp.status.models import (
     StatusReport,
 )
 from incident_mcp.status.rollup import overall_state, severity_hint
+from incident_mcp.status.sweep import ProgressCallback, check_targets
 from incident_mcp.status.targets import (
     TargetPolicy,
     parse_target_url,
@@ -33,6 +36,7 @@ __all__ = [
     "Checker",
     "Finding",
     "Overall",
+    "ProgressCallback",
     "Reason",
     "ServiceResult",
     "SeverityHint",

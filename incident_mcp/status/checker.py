@@ -1,51 +1,31 @@
-"""The concurrent status checker: every target at once, each under one whole-request deadline.
+"""One check of one service, under one whole-request deadline, and never "down" on a single attempt.
 
 One check = one attempt on a fresh connection, plus one re-check on another fresh connection before
 anything is called down: immediately after a quick failure, or — for an attempt still without an answer
 halfway to its deadline — started alongside it (hedged), so a re-check never extends the deadline. If
-the two disagree, the result says so (flapping). A sweep runs all checks under an explicit concurrency
-limit (which is also the connection pool size) and one sweep deadline; a check's deadline starts when it
-gets a slot, so waiting for our own pool never counts against a service.
+the two disagree, the result says so (flapping). An attempt follows redirects itself (each hop checked
+against the address policy), reads the body with a cap, and judges the response against the service's
+expectations. Timing verdicts our own frozen event loop could have caused are ``unknown (overload)``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import errno
-import ssl
-import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 from typing import Any
 
-import httpcore
 import httpx
 
 from incident_mcp import __version__
 from incident_mcp.errors import TargetError
 from incident_mcp.status import health
 from incident_mcp.status.body import Body, BodyDecodeError, BodyTooLargeError, read_body
+from incident_mcp.status.causes import classify_error
 from incident_mcp.status.loop_lag import LoopLag
-from incident_mcp.status.models import (
-    CheckTarget,
-    Finding,
-    Reason,
-    ServiceResult,
-    State,
-    StatusReport,
-)
-from incident_mcp.status.rollup import build_report
+from incident_mcp.status.models import CheckTarget, Finding, Reason, ServiceResult, State
 from incident_mcp.status.targets import TargetPolicy, parse_target_url
-from incident_mcp.status.transport import (
-    BlockedAddressError,
-    GuardedTransport,
-    ResolutionError,
-    make_ssl_context,
-)
-
-ProgressCallback = Callable[[ServiceResult, int, int], Awaitable[None]]
+from incident_mcp.status.transport import GuardedTransport, make_ssl_context, tls_chain_days
 
 _REDIRECT_CODES = (301, 302, 303, 307, 308)
 _NOISE_FREEZE = 0.15  # seconds: hiccups this short happen on any busy machine and never void a verdict
@@ -477,146 +457,3 @@ def _settle(outcome: _Outcome) -> _Outcome:
 def _short(url: httpx.URL) -> str:
     text = str(url)
     return text if len(text) <= 80 else text[:77] + "…"
-
-
-def classify_error(err: BaseException) -> tuple[State, Reason, str]:
-    """A failure to get a response, as a state, reason code and one line, from its cause chain."""
-    chain: list[BaseException] = []
-    node: BaseException | None = err
-    while node is not None and len(chain) < 12:
-        chain.append(node)
-        node = node.__cause__ or node.__context__
-    for exc in chain:
-        if isinstance(exc, BlockedAddressError):
-            return "unknown", "blocked", f"not probed: {exc.reason}"
-        if isinstance(exc, ResolutionError):
-            if exc.temporary:
-                return "unknown", "dns", f"{exc} — our resolver failed, not necessarily the service"
-            return "down", "dns", str(exc)
-        if isinstance(exc, ssl.SSLCertVerificationError):
-            return "down", "tls", f"TLS certificate rejected: {exc.verify_message or exc.reason}"
-        if isinstance(exc, ssl.SSLError):
-            return "down", "tls", f"TLS handshake failed: {exc.reason or exc}"
-        if isinstance(exc, ConnectionRefusedError):
-            return "down", "refused", "connection refused (nothing listening)"
-        if isinstance(exc, ConnectionResetError | BrokenPipeError | ConnectionAbortedError):
-            return "down", "reset", "connection reset by the server"
-        if isinstance(exc, OSError) and exc.errno == errno.ENETUNREACH:
-            return "unknown", "network", "our machine has no route to that network"
-        if isinstance(exc, OSError) and exc.errno == errno.EHOSTUNREACH:
-            return "down", "unreachable", "no route to host"
-        if isinstance(exc, TimeoutError):
-            return "down", "timeout", "timed out"
-    for exc in chain:
-        if isinstance(exc, httpcore.RemoteProtocolError | httpcore.ReadError | httpcore.WriteError):
-            text = str(exc) or type(exc).__name__
-            if "disconnected" in text.lower() or "peer closed" in text.lower() or not str(exc):
-                return "down", "reset", "the server closed the connection without a complete response"
-            return "down", "protocol", f"invalid HTTP from the server: {text[:120]}"
-    if any(isinstance(exc, httpcore.ConnectError) for exc in chain):
-        cause = next((exc for exc in reversed(chain) if isinstance(exc, OSError)), None)
-        if cause is not None:
-            return "down", "refused", f"could not connect: {str(cause)[:120]}"
-    return "unknown", "error", f"checker error: {type(chain[-1]).__name__}: {str(chain[-1])[:120]}"
-
-
-def tls_chain_days(response: httpx.Response) -> float | None:
-    """Days until the earliest certificate of the verified chain expires (None for plain HTTP)."""
-    stream = response.extensions.get("network_stream")
-    ssl_object = stream.get_extra_info("ssl_object") if stream is not None else None
-    if ssl_object is None:
-        return None
-    chain_of = getattr(ssl_object, "get_verified_chain", None) or getattr(
-        getattr(ssl_object, "_sslobj", None), "get_verified_chain", None)  # public only from Python 3.13
-    expiries: list[float] = []
-    try:
-        certificates = chain_of() if chain_of is not None else []
-        for certificate in certificates:
-            info = certificate.get_info() if hasattr(certificate, "get_info") else {}
-            if info.get("notAfter"):
-                expiries.append(ssl.cert_time_to_seconds(info["notAfter"]))
-        if not expiries:
-            leaf = ssl_object.getpeercert() or {}
-            if leaf.get("notAfter"):
-                expiries.append(ssl.cert_time_to_seconds(leaf["notAfter"]))
-    except (ValueError, ssl.SSLError, AttributeError):
-        return None
-    if not expiries:
-        return None
-    return round((min(expiries) - time.time()) / 86400, 2)
-
-
-# ---- a whole sweep ---------------------------------------------------------------------------------
-
-
-async def check_targets(targets: Sequence[CheckTarget], *, policy: TargetPolicy,
-                        options: CheckOptions | None = None,
-                        on_result: ProgressCallback | None = None) -> StatusReport:
-    """Check every target concurrently; results come back in the order given, complete or not.
-
-    Targets still waiting or running when the sweep deadline passes are reported ``unknown``
-    (``not_checked``) and the report is marked partial.
-    """
-    options = options or CheckOptions()
-    checked_at = datetime.now(UTC)
-    t0 = _now()
-    results: list[ServiceResult | None] = [None] * len(targets)
-    running: set[int] = set()
-    sweep_budget = options.sweep_timeout or (max((deadline_seconds(t) for t in targets), default=0.0) + 2.0)
-    in_flight = asyncio.Semaphore(max(1, options.max_connections // 2))
-    starting = asyncio.Semaphore(options.max_starting)
-    lag = LoopLag()
-    done = 0
-
-    async def one(index: int, target: CheckTarget) -> None:
-        nonlocal done
-        async with in_flight:
-            await starting.acquire()
-            held = [True]
-
-            def sent() -> None:
-                if held[0]:
-                    held[0] = False
-                    starting.release()
-
-            running.add(index)
-            try:
-                result = await checker.check(target, sent)
-            finally:
-                sent()
-            results[index] = result
-            running.discard(index)
-        done += 1
-        if on_result is not None:
-            with contextlib.suppress(Exception):  # progress is best effort: it must not stop the sweep
-                await on_result(result, done, len(targets))
-
-    async with Checker(policy, options, lag) as checker:
-        ticker = asyncio.ensure_future(lag.run())
-        try:
-            async with asyncio.timeout(sweep_budget), asyncio.TaskGroup() as group:
-                for index, target in enumerate(targets):
-                    group.create_task(one(index, target))
-        except TimeoutError:
-            pass  # the sweep deadline: unfinished checks are reported below
-        finally:
-            ticker.cancel()
-
-    final: list[ServiceResult] = []
-    for index, target in enumerate(targets):
-        result = results[index]
-        if result is None:
-            what = "was still running" if index in running else "had not started"
-            result = ServiceResult(name=target.name, url=target.url, critical=target.critical, state="unknown",
-                                   reason="not_checked",
-                                   message=f"the sweep deadline ({sweep_budget:.1f} s) passed while this check "
-                                           f"{what}")
-        final.append(result)
-    notes = []
-    spoiled = sum(1 for r in final if r.reason == "overload")
-    if spoiled or lag.worst() > 0.5:
-        notes.append(f"our own event loop froze for up to {lag.worst():.1f} s during the sweep; "
-                     + (f"{spoiled} timing verdict(s) it may have spoiled are reported unknown (overload)"
-                        if spoiled else "no verdict depended on it"))
-    return build_report(final, checked_at=checked_at, duration=_now() - t0,
-                        partial=any(r.reason == "not_checked" for r in final), notes=notes)

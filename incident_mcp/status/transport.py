@@ -12,6 +12,7 @@ import asyncio
 import os
 import socket
 import ssl
+import time
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
@@ -267,3 +268,29 @@ def make_ssl_context(ca_file: str | None = None) -> ssl.SSLContext:
         return ssl.create_default_context(cafile=chosen)
     except (OSError, ssl.SSLError) as err:
         raise TargetError(f"cannot load CA file {chosen}: {getattr(err, 'strerror', None) or err}") from None
+
+
+def tls_chain_days(response: httpx.Response) -> float | None:
+    """Days until the earliest certificate of the verified chain expires (None for plain HTTP)."""
+    stream = response.extensions.get("network_stream")
+    ssl_object = stream.get_extra_info("ssl_object") if stream is not None else None
+    if ssl_object is None:
+        return None
+    chain_of = getattr(ssl_object, "get_verified_chain", None) or getattr(
+        getattr(ssl_object, "_sslobj", None), "get_verified_chain", None)  # public only from Python 3.13
+    expiries: list[float] = []
+    try:
+        certificates = chain_of() if chain_of is not None else []
+        for certificate in certificates:
+            info = certificate.get_info() if hasattr(certificate, "get_info") else {}
+            if info.get("notAfter"):
+                expiries.append(ssl.cert_time_to_seconds(info["notAfter"]))
+        if not expiries:
+            leaf = ssl_object.getpeercert() or {}
+            if leaf.get("notAfter"):
+                expiries.append(ssl.cert_time_to_seconds(leaf["notAfter"]))
+    except (ValueError, ssl.SSLError, AttributeError):
+        return None
+    if not expiries:
+        return None
+    return round((min(expiries) - time.time()) / 86400, 2)
