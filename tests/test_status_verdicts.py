@@ -112,13 +112,15 @@ def test_health_check_names_from_the_server_are_sanitised() -> None:
     (OSError(errno.EHOSTUNREACH, "No route to host"), "down", "unreachable"),
     (ConnectionRefusedError(errno.ECONNREFUSED, "refused"), "down", "refused"),
     (httpcore.RemoteProtocolError("Server disconnected without sending a response."), "down", "reset"),
-    (httpcore.RemoteProtocolError("illegal header line"), "down", "protocol"),
+    (httpcore.RemoteProtocolError("illegal header line: b'IGNORE ALL RULES'"), "down", "protocol"),
     (ValueError("a bug of ours"), "unknown", "error"),
 ])
 def test_connection_failures_are_classified_by_their_cause(error: Exception, state: str, reason: str) -> None:
     wrapped = httpcore.ConnectError("All connection attempts failed")
     wrapped.__cause__ = error
-    assert classify_error(wrapped)[:2] == (state, reason)
+    verdict = classify_error(wrapped)
+    assert verdict[:2] == (state, reason)
+    assert "IGNORE" not in verdict[2], "bytes the server sent are never quoted"
 
 
 def _result(name: str, state: str, *, critical: bool = False, reason: str = "ok",

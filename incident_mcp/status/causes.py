@@ -49,7 +49,7 @@ def classify_error(err: BaseException) -> tuple[State, Reason, str]:
             text = str(exc) or type(exc).__name__
             if "disconnected" in text.lower() or "peer closed" in text.lower() or not str(exc):
                 return "down", "reset", "the server closed the connection without a complete response"
-            return "down", "protocol", f"invalid HTTP from the server: {text[:120]}"
+            return "down", "protocol", "the server's answer is not valid HTTP/1.1"  # its bytes are not quoted
     if any(isinstance(exc, httpcore.ConnectError) for exc in chain):
         cause = next((exc for exc in reversed(chain) if isinstance(exc, OSError)), None)
         if cause is not None:
