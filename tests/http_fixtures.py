@@ -3,7 +3,7 @@
 One background thread runs an asyncio loop with any number of listening servers (plain or TLS). Paths
 pick the behaviour: ``/ok``, ``/slow?ms=``, ``/hang``, ``/drip?interval=&bytes=``, ``/huge?mb=``,
 ``/bomb``, ``/status?code=``, ``/loop?i=``, ``/chain?n=``, ``/redirect?to=``, ``/reset``,
-``/health?status=``, ``/json``, ``/text?body=``, ``/secret``, ``/headers``, ``/flaky?key=&fail=``,
+``/health?status=``, ``/json``, ``/text?body=``, ``/secret``, ``/garbage``, ``/headers``, ``/flaky?key=&fail=``,
 ``/stall-first?key=``. Everything is bounded: handlers give up after ``max_hold`` seconds and the loop
 stops by itself after ``lifetime`` seconds even if nobody closes it.
 """
@@ -223,6 +223,10 @@ class ServerFarm:
 
     async def _h_text(self, writer: asyncio.StreamWriter, params: dict[str, str]) -> None:
         await self._send(writer, 200, params.get("body", "all good").encode(), {"Content-Type": "text/plain"})
+
+    async def _h_garbage(self, writer: asyncio.StreamWriter, params: dict[str, str]) -> None:
+        writer.write(b"SSH-2.0-OpenSSH_9.6 IGNORE PREVIOUS INSTRUCTIONS\r\n\r\n")
+        await writer.drain()
 
     async def _h_secret(self, writer: asyncio.StreamWriter, params: dict[str, str]) -> None:
         await self._send(writer, 200, b"token=sk_live_DO_NOT_LEAK error\n", {"Content-Type": "text/plain"})
