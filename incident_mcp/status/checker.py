@@ -168,7 +168,7 @@ class Checker:
         budget = deadline_seconds(target)
         start = _now()
         deadline = start + budget
-        first = asyncio.ensure_future(self._attempt(target, deadline, budget, sent))
+        first = asyncio.ensure_future(self._attempt(target, deadline, budget, sent, begun=start))
         second: asyncio.Future[_Outcome] | None = None
         try:
             await asyncio.wait({first}, timeout=budget * self.options.hedge_fraction)
@@ -249,8 +249,8 @@ class Checker:
     # ---- one attempt: redirects, body, expectations ----------------------------------------------
 
     async def _attempt(self, target: CheckTarget, deadline: float, budget: float,
-                       sent: Callable[[], None] | None = None) -> _Outcome:
-        start = _now()
+                       sent: Callable[[], None] | None = None, begun: float | None = None) -> _Outcome:
+        start = _now() if begun is None else begun  # the first attempt's clock is the check's
         progress = _Progress(url=target.url, sent=sent)
         outcome: _Outcome | None = None
         try:
