@@ -7,7 +7,7 @@ import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 
-from incident_mcp.status.checker import Checker, CheckOptions, deadline_seconds
+from incident_mcp.status.checker import Checker, CheckOptions, deadline_seconds, starting_limit
 from incident_mcp.status.loop_lag import LoopLag
 from incident_mcp.status.models import CheckTarget, ServiceResult, StatusReport
 from incident_mcp.status.rollup import build_report
@@ -31,7 +31,7 @@ async def check_targets(targets: Sequence[CheckTarget], *, policy: TargetPolicy,
     running: set[int] = set()
     sweep_budget = options.sweep_timeout or (max((deadline_seconds(t) for t in targets), default=0.0) + 2.0)
     in_flight = asyncio.Semaphore(max(1, options.max_connections // 2))
-    starting = asyncio.Semaphore(options.max_starting)
+    starting = asyncio.Semaphore(starting_limit(options, targets))
     lag = LoopLag()
     done = 0
 
