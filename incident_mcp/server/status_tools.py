@@ -53,10 +53,10 @@ def record_in_incident(workspace: Workspace, incident_id: str, report: StatusRep
 def register(server: MCPServer, ctx: ServerContext) -> None:
     """Add ``check_status`` to the server."""
 
-    # It writes only with incident_id; a read-only server never does, so there it says read-only (and stays).
+    # Annotations are static: it may write (only with incident_id), so it does not claim to be read-only.
     @server.tool(name="check_status", annotations=ToolAnnotations(
-        title="Check live service status", read_only_hint=ctx.read_only, destructive_hint=False,
-        idempotent_hint=ctx.read_only, open_world_hint=True))
+        title="Check live service status", read_only_hint=False, destructive_hint=False, idempotent_hint=False,
+        open_world_hint=True))
     async def check_status(
         context: Context,
         services: Annotated[list[str] | None, Field(
