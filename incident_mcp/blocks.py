@@ -61,9 +61,14 @@ class Block:
     end: int
 
     @property
+    def lf_content(self) -> str:
+        """The content with CRLF line endings read as LF (an editor converting line endings is not an edit)."""
+        return self.content.replace("\r\n", "\n") if "\r" in self.content else self.content
+
+    @property
     def edited(self) -> bool:
         """Whether the content differs from what we wrote (no stored hash counts as edited)."""
-        return self.stored_hash != content_hash(self.content)
+        return self.stored_hash != content_hash(self.lf_content)
 
 
 def find_blocks(text: str) -> list[Block]:
@@ -119,34 +124,46 @@ def merge(existing: str, generated: str, *, force: bool = False) -> MergeResult:
     old_blocks = {b.name: b for b in find_blocks(existing)}
     new_blocks = find_blocks(generated)
     result = MergeResult(text=existing)
+    # a file whose lines end in CRLF gets CRLF in what we write into it, so git shows only the real change
+    newline = "\r\n" if existing.count("\r\n") * 2 > existing.count("\n") else "\n"
+
+    def written(name: str, content: str) -> str:
+        block_text = wrap(name, content)
+        return block_text.replace("\n", newline) if newline != "\n" else block_text
+
     replacements: list[tuple[int, int, str]] = []
     insertions: dict[str | None, list[str]] = {}
     anchor: str | None = None  # the last generated block that the existing file already has
     for block in new_blocks:
         old = old_blocks.get(block.name)
         if old is None:
-            insertions.setdefault(anchor, []).append(wrap(block.name, block.content))
+            insertions.setdefault(anchor, []).append(written(block.name, block.content))
             result.added.append(block.name)
             continue
         anchor = block.name
-        if old.content == block.content and old.stored_hash == content_hash(block.content):
+        if old.lf_content == block.content and old.stored_hash == content_hash(block.content):
             result.unchanged.append(block.name)
+        elif old.lf_content == block.content:
+            # a human already wrote exactly what we generate now: adopt it (only the marker's hash changes),
+            # otherwise it would be reported as "kept your edits" on every run for ever
+            replacements.append((old.start, old.end, written(block.name, block.content)))
+            result.updated.append(block.name)
         elif old.edited and not force:
             result.kept_edited.append(block.name)
         else:
-            replacements.append((old.start, old.end, wrap(block.name, block.content)))
+            replacements.append((old.start, old.end, written(block.name, block.content)))
             result.updated.append(block.name)
     text = existing
     for name, chunks in insertions.items():
         if name is None:
             continue
         anchor_block = old_blocks[name]
-        replacements.append((anchor_block.end, anchor_block.end, "".join("\n\n" + c for c in chunks)))
+        replacements.append((anchor_block.end, anchor_block.end, "".join(newline * 2 + c for c in chunks)))
     for start, end, new in sorted(replacements, key=lambda r: r[0], reverse=True):
         text = text[:start] + new + text[end:]
     if None in insertions:
-        tail = "" if text.endswith("\n") or not text else "\n"
-        text += tail + "".join("\n" + c + "\n" for c in insertions[None])
+        tail = "" if text.endswith("\n") or not text else newline
+        text += tail + "".join(newline + c + newline for c in insertions[None])
     result.text = text
     return result
 

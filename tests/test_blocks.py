@@ -60,3 +60,29 @@ def test_hostile_text_cannot_close_a_block() -> None:
     assert [b.name for b in blocks] == ["timeline"]
     assert "after" in replace_block(text, "timeline", "new\n")
     assert "\n" not in inline("a\nb\u2028c|d") and "\\|" in inline("c|d")
+
+
+def test_a_block_edited_to_exactly_the_new_generation_is_adopted_not_reported_as_kept() -> None:
+    human = GENERATED.replace("steps v1", "steps v2")  # the human made the change the generator makes next
+    result = merge(human, GENERATED.replace("steps v1", "steps v2"))
+    assert result.kept_edited == [] and result.updated == ["rollback"]
+    assert [b.name for b in find_blocks(result.text) if b.edited] == []
+    again = merge(result.text, GENERATED.replace("steps v1", "steps v2"))
+    assert again.text == result.text and again.unchanged == ["severity", "rollback"]
+
+
+def test_a_file_converted_to_crlf_is_not_edited_and_updates_keep_its_line_endings() -> None:
+    crlf = GENERATED.replace("\n", "\r\n")
+    same = merge(crlf, GENERATED)
+    assert same.text == crlf and same.unchanged == ["severity", "rollback"] and same.kept_edited == []
+    updated = merge(crlf, GENERATED.replace("steps v1", "steps v2"))
+    assert updated.updated == ["rollback"] and updated.kept_edited == []
+    assert "\n" not in updated.text.replace("\r\n", "")  # every line still ends in CRLF
+    assert updated.text == crlf.replace("steps v1", "steps v2").replace(
+        content_hash_line("rollback", "steps v1\n"), content_hash_line("rollback", "steps v2\n"))
+    added = merge(crlf, GENERATED + "\n" + wrap("extra", "new\n") + "\n")
+    assert added.added == ["extra"] and "\n" not in added.text.replace("\r\n", "")
+
+
+def content_hash_line(name: str, content: str) -> str:
+    return wrap(name, content).split("\n", 1)[0]
