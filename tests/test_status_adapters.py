@@ -163,6 +163,21 @@ def test_an_incident_id_appends_to_the_timeline_once_the_incident_module_offers_
     assert len(recorded) == 1
 
 
+def test_an_incident_id_appends_the_check_to_a_real_incident_timeline(ws: Path) -> None:
+    from incident_mcp.incidents import open_incident, read_incident
+
+    workspace = Workspace.at(ws)
+    opened = open_incident(workspace, title="Worker queue stalled", severity="P1")
+    result = call(ws, {"incident_id": opened.id})
+    assert result.structured_content["timeline_updated"] is True, result.structured_content["notes"]
+    events = [e for e in read_incident(workspace, opened.id).record.timeline if e.kind == "status_check"]
+    assert [(e.overall, e.text) for e in events] == [("major_outage", result.structured_content["summary"])]
+    missing = call(ws, {"services": ["api"], "incident_id": "INC-999"})
+    assert missing.structured_content["timeline_updated"] is False
+    assert any(note.startswith("could not append to INC-999") for note in missing.structured_content["notes"])
+    assert missing.structured_content["services"][0]["state"] == "up", "nothing is lost when the write fails"
+
+
 def test_the_tool_works_over_stdio(ws: Path) -> None:
     params = StdioServerParameters(command=sys.executable, args=["-m", "incident_mcp", "serve", "--workspace",
                                                                  str(ws)], env=cli_env())

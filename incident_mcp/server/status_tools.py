@@ -28,10 +28,10 @@ class CheckStatusResult(StatusReport):
 
 
 def record_in_incident(workspace: Workspace, incident_id: str, report: StatusReport) -> tuple[bool, str]:
-    """Append the report to the incident's timeline through ``incidents.record_status_check`` when present.
+    """Append the report to the incident's timeline through ``incidents.record_status_check``.
 
-    The seam: incident_mcp.incidents may define ``record_status_check(workspace, incident_id, report)``.
-    Until it does, nothing is written and the note says so.
+    Looked up at call time, so the status check works (and says so) where the incident module is
+    missing or older; a failed write becomes a note and the check's results are still returned.
     """
     try:
         module = importlib.import_module("incident_mcp.incidents")
