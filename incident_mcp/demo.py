@@ -6,15 +6,19 @@ steps here, so the demo always shows the whole product as it stands.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from incident_mcp.config import load_config
 from incident_mcp.context import load_context
+from incident_mcp.demo_services import demo_services, point_services_at
+from incident_mcp.errors import WorkspaceError
 from incident_mcp.incidents import (
     Impact,
     Lessons,
@@ -26,10 +30,10 @@ from incident_mcp.incidents import (
     update_incident,
 )
 from incident_mcp.promotion import promote
-from incident_mcp.errors import WorkspaceError
 from incident_mcp.rollback import rollback_plan
 from incident_mcp.runbook import generate_runbook
 from incident_mcp.severity import ImpactSignals, classify
+from incident_mcp.status import TargetPolicy, check_targets, service_targets
 from incident_mcp.validation import problem_lines, validate_workspace
 from incident_mcp.workspace import Workspace
 
@@ -105,13 +109,33 @@ class _Story:
     severity: str = "P1"
     overall: str = "major_outage"
 
+    def due_in(self, days: int) -> str:
+        """A due date ``days`` from now (YYYY-MM-DD)."""
+        return (self.start + dt.timedelta(days=days)).date().isoformat()
+
+    status_summary: str = "status not checked"
+
     def at(self, minutes: int) -> dt.datetime:
         """A moment of the story, ``minutes`` after detection (the story ends about now)."""
         return self.start - dt.timedelta(minutes=26) + dt.timedelta(minutes=minutes)
 
 
 def _incident_steps(story: _Story) -> list[Callable[[Workspace], DemoStep]]:
-    """The live incident, from classification to a validated record in review."""
+    """The live incident, from the status check to a validated record in review."""
+
+    def status_step(ws: Workspace) -> DemoStep:
+        config = load_config(ws.config_path).config
+        names = [s.name for s in config.incident_response.services]
+        report = asyncio.run(check_targets(service_targets(config, names), policy=TargetPolicy.for_agent(config)))
+        story.overall, story.status_summary = report.overall, report.summary
+        step = DemoStep("What is really down? (check_status)")
+        for result in report.services:
+            latency = f"{result.latency_ms} ms" if result.latency_ms is not None else "-"
+            step.lines.append(f"{result.name:<12} {result.state:<9} {result.reason:<10} {latency:>8}  {result.message}")
+        hint = f"; severity hint {report.severity_hint.severity}" if report.severity_hint else ""
+        step.lines.append(f"overall: {report.overall} ({report.duration_ms} ms){hint}")
+        step.ok = report.overall != "operational"
+        return step
 
     def classify_step(ws: Workspace) -> DemoStep:
         signals = ImpactSignals(users_affected="some", core_flows_broken=["payments"],
@@ -137,15 +161,15 @@ def _incident_steps(story: _Story) -> list[Callable[[Workspace], DemoStep]]:
 
     def updates_step(ws: Workspace) -> DemoStep:
         step = DemoStep("Record what happens (update_incident)")
-        for minutes, kwargs in (
+        events: tuple[tuple[int, dict[str, Any]], ...] = (
                 (3, {"event": "acknowledged", "text": "On it; checking status"}),
-                (4, {"event": "status_check", "text": "api down (HTTP 500), web up, help-center slow",
-                     "overall": story.overall}),
+                (4, {"event": "status_check", "text": story.status_summary, "overall": story.overall}),
                 (14, {"event": "root_cause", "text": "Deploy renamed STRIPE_WEBHOOK_SECRET; every webhook "
                                                    "fails signature verification"}),
                 (18, {"event": "mitigation", "mitigation": "rollback",
                       "text": "fly deploy --image of the previous release"}),
-                (21, {"event": "monitoring", "text": "Webhooks accepted again; Stripe retries draining"})):
+                (21, {"event": "monitoring", "text": "Webhooks accepted again; Stripe retries draining"}))
+        for minutes, kwargs in events:
             updated = update_incident(ws, story.incident_id, at=story.at(minutes), now=story.start, **kwargs)
             step.lines.append(f"+{minutes:>2} min  {kwargs['event']}: {kwargs['text']}  → {updated.state}")
         return step
@@ -187,9 +211,9 @@ def _incident_steps(story: _Story) -> list[Callable[[Workspace], DemoStep]]:
             remediation=[
                 RemediationAction(horizon="immediate", action="Rolled back to the previous image", done=True),
                 RemediationAction(horizon="short_term", action="Fail the release when a required env var is "
-                                  "missing", owner="Sam", due=(story.start + dt.timedelta(days=7)).date().isoformat()),
+                                  "missing", owner="Sam", due=story.due_in(7)),
                 RemediationAction(horizon="long_term", action="Sentry alert on webhook error rate routed to "
-                                  "PagerDuty", owner="Sam", due=(story.start + dt.timedelta(days=30)).date().isoformat()),
+                                  "PagerDuty", owner="Sam", due=story.due_in(30)),
             ],
             lessons=Lessons(went_well="Rollback took four minutes with the runbook's command",
                             went_poorly="Found by a customer email, not by an alert",
@@ -203,7 +227,7 @@ def _incident_steps(story: _Story) -> list[Callable[[Workspace], DemoStep]]:
         return DemoStep("Promote the record draft → review (promote_artifact)",
                         [result.log_line or f"{result.from_status} → {result.to_status}"])
 
-    return [classify_step, open_step, updates_step, due_step, comms_step, resolve_step, postmortem_step,
+    return [status_step, classify_step, open_step, updates_step, due_step, comms_step, resolve_step, postmortem_step,
             promote_step]
 
 
@@ -223,6 +247,8 @@ def steps() -> list[Callable[[Workspace], DemoStep]]:
 
 
 def run_demo(ws: Workspace) -> Iterator[DemoStep]:
-    """Run every step on the workspace, yielding each as it completes."""
-    for step in steps():
-        yield step(ws)
+    """Run every step on the workspace, with the local demo services up, yielding each as it completes."""
+    with demo_services() as base_url:
+        point_services_at(ws, base_url)
+        for step in steps():
+            yield step(ws)
