@@ -9,7 +9,6 @@ import shutil
 import subprocess
 import sys
 import time
-import types
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -89,12 +88,16 @@ def test_the_tool_says_it_reaches_out_and_writes_only_with_an_incident() -> None
     assert "Read-only unless incident_id is given" in " ".join((tool.description or "").split())
 
 
-def test_a_read_only_server_does_not_offer_a_tool_that_may_write() -> None:
+def test_a_read_only_server_offers_it_as_read_only_and_never_writes_to_an_incident(ws: Path) -> None:
     async def run() -> Any:
         async with Client(build_server(None, read_only=True)) as client:
             return await client.list_tools()
 
-    assert "check_status" not in {t.name for t in anyio.run(run).tools}
+    tool = next(t for t in anyio.run(run).tools if t.name == "check_status")
+    assert tool.annotations is not None and tool.annotations.read_only_hint is True
+    result = call(ws, {"services": ["api"], "incident_id": "INC-001"}, read_only=True)
+    assert result.structured_content["timeline_updated"] is False
+    assert any("read-only" in note for note in result.structured_content["notes"])
 
 
 def test_by_default_the_critical_services_are_checked(ws: Path) -> None:
@@ -138,29 +141,6 @@ def test_without_services_in_the_config_the_error_says_what_to_add(company_os_ws
     result = call(company_os_ws, {})
     assert result.is_error
     assert "add incident_response.services" in result.content[0].text
-
-
-def test_an_incident_id_notes_that_timelines_are_not_available_yet(ws: Path,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "incident_mcp.incidents", types.ModuleType("incident_mcp.incidents"))
-    result = call(ws, {"services": ["api"], "incident_id": "INC-007"})
-    content = result.structured_content
-    assert (content["incident_id"], content["timeline_updated"]) == ("INC-007", False)
-    assert any("incident timelines are not available yet" in note for note in content["notes"])
-    assert content["services"][0]["state"] == "up", "the check itself is still returned"
-
-
-def test_an_incident_id_appends_to_the_timeline_once_the_incident_module_offers_it(
-        ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    recorded: list[tuple[Path, str, StatusReport]] = []
-    module = types.ModuleType("incident_mcp.incidents")
-    module.record_status_check = lambda w, i, r: recorded.append((w.root, i, r))  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "incident_mcp.incidents", module)
-    result = call(ws, {"services": ["api"], "incident_id": "INC-007"})
-    assert result.structured_content["timeline_updated"] is True
-    assert [(root, inc) for root, inc, _ in recorded] == [(Workspace.at(ws).root, "INC-007")]
-    assert recorded[0][2].services[0].name == "api"
-    assert len(recorded) == 1
 
 
 def test_an_incident_id_appends_the_check_to_a_real_incident_timeline(ws: Path) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import time
 from typing import Annotated
 
@@ -13,6 +12,7 @@ from pydantic import Field
 
 from incident_mcp.config import CompanyConfig
 from incident_mcp.errors import IncidentMCPError, WorkspaceError
+from incident_mcp.incidents import record_status_check
 from incident_mcp.server.common import ServerContext, tool_errors
 from incident_mcp.status import CheckOptions, ServiceResult, StatusReport, TargetPolicy, check_targets, select_targets
 from incident_mcp.workspace import Workspace
@@ -28,23 +28,9 @@ class CheckStatusResult(StatusReport):
 
 
 def record_in_incident(workspace: Workspace, incident_id: str, report: StatusReport) -> tuple[bool, str]:
-    """Append the report to the incident's timeline through ``incidents.record_status_check``.
-
-    Looked up at call time, so the status check works (and says so) where the incident module is
-    missing or older; a failed write becomes a note and the check's results are still returned.
-    """
+    """Append the report to the incident's timeline; a failed write becomes a note, the results still return."""
     try:
-        module = importlib.import_module("incident_mcp.incidents")
-    except ModuleNotFoundError as err:
-        if err.name != "incident_mcp.incidents":
-            raise
-        module = None
-    record = getattr(module, "record_status_check", None)
-    if record is None:
-        return False, (f"incident timelines are not available yet: {incident_id} was not updated; "
-                       "the result is only returned")
-    try:
-        record(workspace, incident_id, report)
+        record_status_check(workspace, incident_id, report)
     except IncidentMCPError as err:
         return False, f"could not append to {incident_id}: {err}"
     return True, f"appended this check to the timeline of {incident_id}"
@@ -53,10 +39,11 @@ def record_in_incident(workspace: Workspace, incident_id: str, report: StatusRep
 def register(server: MCPServer, ctx: ServerContext) -> None:
     """Add ``check_status`` to the server."""
 
-    # Annotations are static: it may write (only with incident_id), so it does not claim to be read-only.
+    # It writes only with incident_id, and never on a read-only server: there it says it is read-only, so
+    # the most needed tool of a live incident stays available.
     @server.tool(name="check_status", annotations=ToolAnnotations(
-        title="Check live service status", read_only_hint=False, destructive_hint=False, idempotent_hint=False,
-        open_world_hint=True))
+        title="Check live service status", read_only_hint=ctx.read_only, destructive_hint=False,
+        idempotent_hint=False, open_world_hint=True))
     async def check_status(
         context: Context,
         services: Annotated[list[str] | None, Field(
