@@ -58,7 +58,12 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
         unsure_between: Annotated[list[Severity] | None, Field(description=_signal("unsure_between"))] = None,
     ) -> Classification:
         """Classify an incident P0–P3 from impact signals: the level, the rule that matched and why, its
-        response and resolution targets and triage steps. When unsure between two levels, the higher wins."""
+        response and resolution targets and triage steps. When unsure between two levels, the higher wins.
+
+        Use right after check_status, before open_incident; pass its overall state as status_rollup.
+        Example: classify_severity(signals={"core_flows_broken": ["payments"], "users_affected": "some"})
+        → {"severity": "P1", "rule": "core-flow-broken", "resolution_target": "4 hours", ...}
+        """
         with tool_errors():
             return classify(ImpactSignals(
                 users_affected=users_affected, outage=outage, data_loss=data_loss,
@@ -70,7 +75,13 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
     @server.tool(annotations=_READ)
     def get_incident(incident_id: OptionalId = None) -> incidents.IncidentView:
         """One incident record with computed next actions (acknowledge, status check, communications, next
-        update, resolution target, post-mortem), each done, due or overdue now."""
+        update, resolution target, post-mortem), each done, due or overdue now.
+
+        Use after every step of a live incident to know what is due next; without incident_id it returns
+        the latest open incident.
+        Example: get_incident() → {"id": "INC-007", "next_actions": [{"key": "first_communication",
+        "status": "overdue", "due_at": "2026-11-27T02:15:00Z"}, ...], "overdue": ["first_communication"]}
+        """
         with tool_errors():
             return incidents.get_incident(ctx.workspace(), incident_id or None)
 
@@ -84,7 +95,12 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
         limit: Annotated[int, Field(ge=1, le=100, description="Page size")] = 20,
         offset: Annotated[int, Field(ge=0, description="Skip this many (use next_offset)")] = 0,
     ) -> incidents.IncidentList:
-        """Incidents newest first, filtered by state, severity and detection time, one page at a time."""
+        """Incidents newest first, filtered by state, severity and detection time, one page at a time.
+
+        Use to find an incident's id or review recent incidents; pass next_offset as offset for more pages.
+        Example: list_incidents(states=["investigating", "identified"]) → {"incidents": [{"id": "INC-007",
+        "severity": "P1", "state": "identified", ...}], "total": 1, "next_offset": null}
+        """
         with tool_errors():
             return incidents.list_incidents(ctx.workspace(), states=list(state or []), severities=list(severity or []),
                                             since=since, until=until, limit=limit, offset=offset)
@@ -97,7 +113,12 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
             description="Status-page phase (default: the incident's state)")] = None,
     ) -> incidents.Draft:
         """Draft a copy-paste-ready status-page update, user email or post-mortem invite from the record;
-        unknown values stay visible [placeholders]. Log it with update_incident(event=communication) once sent."""
+        unknown values stay visible [placeholders]. Log it with update_incident(event=communication) once sent.
+
+        Use when get_incident says a communication is due, or after resolution for the post-mortem invite.
+        Example: draft_communication(kind="status_page", incident_id="INC-007") → {"subject": "api -
+        Identified", "text": "Title: api - Identified\nImpact: ...", "placeholders": []}
+        """
         with tool_errors():
             return incidents.draft_communication(ctx.workspace(), kind, incident_id or None, phase=phase)
 
@@ -118,7 +139,13 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
         tags: Annotated[list[str] | None, Field(description="Extra tags (plain words)")] = None,
     ) -> incidents.OpenedIncident:
         """Open an incident: allocates the next INC-NNN and writes artifacts/decision-memos/INC-NNN-<slug>.md;
-        returns the triage checklist for its severity with due times."""
+        returns the triage checklist for its severity with due times.
+
+        Use once per incident, after classify_severity; link related RFCs/PRDs in depends_on.
+        Example: open_incident(title="Checkout returns 500", severity="P1", services=["api"],
+        depends_on=["RFC-001"]) → {"id": "INC-007", "path": "artifacts/decision-memos/INC-007-checkout-returns-500.md",
+        "triage": [{"step": "Acknowledge within 30 minutes", "due_at": "..."}], ...}
+        """
         with tool_errors():
             return incidents.open_incident(ctx.workspace(), title=title, severity=severity, summary=summary,
                                            services=services, detected_at=detected_at, depends_on=depends_on,
@@ -143,7 +170,13 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
         reason: Annotated[str, Field(description="Why the severity changed (kept in the timeline)")] = "",
         force: Annotated[bool, Field(description="Regenerate blocks even if edited by hand")] = False,
     ) -> incidents.UpdatedIncident:
-        """Add a timeline event, change state or change severity (with a reason); returns what is due next."""
+        """Add a timeline event, change state or change severity (with a reason); returns what is due next.
+
+        Use for everything that happens: acknowledged, root cause, mitigation (rollback / hotfix /
+        flag_disable), communication sent, monitoring, resolved, notes. Times may be back-filled with `at`.
+        Example: update_incident(incident_id="INC-007", event="mitigation", mitigation="rollback",
+        text="Redeployed the previous image") → {"state": "identified", "mitigated_at": "...", ...}
+        """
         with tool_errors():
             return incidents.update_incident(ctx.workspace(), incident_id, event=event, text=text, at=at,
                                              mitigation=mitigation, channel=channel, overall=overall, state=state,
@@ -165,7 +198,13 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
         force: Annotated[bool, Field(description="Regenerate blocks even if edited by hand")] = False,
     ) -> incidents.PostmortemResult:
         """Fill or refine the post-mortem (5 Whys, factors, impact, remediation, follow-ups, lessons); parts not
-        given are kept. Says what is still missing before the record can be promoted to review."""
+        given are kept. Says what is still missing before the record can be promoted to review.
+
+        Use after the incident is resolved; call again to refine, then promote_artifact to review.
+        Example: record_postmortem(incident_id="INC-007", whys=["Webhooks failed", "Secret renamed", ...],
+        impact={"users": "~40", "revenue": "none", "data": "none", "reputation": "minimal"})
+        → {"complete": false, "missing": ["lessons learned: what went well"]}
+        """
         with tool_errors():
             return incidents.record_postmortem(ctx.workspace(), incident_id, whys=whys,
                                                contributing_factors=contributing_factors, impact=impact,

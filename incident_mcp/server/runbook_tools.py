@@ -34,6 +34,10 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
         Tailored to company.config.yaml (host, ORM, flags, DNS, cache, error tracker, services) and the RFCs.
         Generated sections are managed blocks: human text outside them is kept, a block a human edited is kept
         and reported unless force is set. Running it again with the same inputs changes nothing.
+
+        Use when setting up incident response and after the stack changes; try dry_run=true first.
+        Example: generate_runbook(dry_run=true) → {"files": [{"path": "standards/ops/incident-runbook.md",
+        "action": "updated", "blocks_updated": ["rollback"], "diff": "--- a/..."}], "gaps": [...]}
         """
         with tool_errors():
             return generate_runbook(ctx.workspace(), dry_run=dry_run, force=force)
