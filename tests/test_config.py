@@ -79,7 +79,7 @@ def test_a_typo_in_our_own_section_is_an_error_not_silence(tmp_path: Path) -> No
     ("", "empty"),
     (b"\x00\x01binary\x00", "binary"),
     (b"company:\n  name: \xff\xfe\n", "not UTF-8"),
-    ("company:\n  name: " + "[" * 3000 + "]" * 3000 + "\n", "company.name"),
+    ("company:\n  name: " + "[" * 3000 + "]" * 3000 + "\n", "company.name|nesting depth"),
 ], ids=["list", "empty", "binary", "latin1", "deep-nesting"])
 def test_malformed_configs_give_one_clear_error(tmp_path: Path, content: str | bytes, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
