@@ -9,7 +9,6 @@ reading the 1,000 artifact files with no parsing. Targets (issue 6): start under
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import statistics
