@@ -35,7 +35,7 @@ from incident_mcp.runbook import generate_runbook
 from incident_mcp.severity import ImpactSignals, classify
 from incident_mcp.status import TargetPolicy, check_targets, service_targets
 from incident_mcp.validation import problem_lines, validate_workspace
-from incident_mcp.workspace import Workspace
+from incident_mcp.workspace import Workspace, atomic_write
 
 EXAMPLE_COMPANY = Path(__file__).parent / "example_company"
 
@@ -240,15 +240,22 @@ def _validate_step(ws: Workspace) -> DemoStep:
     return step
 
 
-def steps() -> list[Callable[[Workspace], DemoStep]]:
-    """The walk-through, in the order an agent would call the tools."""
-    story = _Story()
-    return [_context_step, _runbook_step, _rollback_step, *_incident_steps(story), _validate_step]
-
-
 def run_demo(ws: Workspace) -> Iterator[DemoStep]:
-    """Run every step on the workspace, with the local demo services up, yielding each as it completes."""
-    with demo_services() as base_url:
-        point_services_at(ws, base_url)
-        for step in steps():
-            yield step(ws)
+    """Run every step on the workspace, yielding each as it completes.
+
+    The live-incident part runs against local demo services; the config is pointed at them only for
+    that part and restored afterwards, so the workspace left behind is the example company as written.
+    """
+    story = _Story()
+    setup: list[Callable[[Workspace], DemoStep]] = [_context_step, _runbook_step, _rollback_step]
+    for step in setup:
+        yield step(ws)
+    original = ws.config_path.read_text(encoding="utf-8")
+    try:
+        with demo_services() as base_url:
+            point_services_at(ws, base_url)
+            for step in _incident_steps(story):
+                yield step(ws)
+    finally:
+        atomic_write(ws.config_path, original)
+    yield _validate_step(ws)

@@ -271,8 +271,11 @@ def update_incident(ws: Workspace, incident_id: str, *, event: UpdateEventKind |
 class StatusSummary(Protocol):
     """What a status report must offer to be recorded (check_status's StatusReport has these)."""
 
-    summary: str
-    overall: str
+    @property
+    def summary(self) -> str: ...
+
+    @property
+    def overall(self) -> str: ...
 
 
 def record_status_check(ws: Workspace, incident_id: str, summary: str | StatusSummary, *,
