@@ -1,0 +1,237 @@
+"""Promotion: Company OS's artifact lifecycle ``draft → review → approved → archived`` with its gates.
+
+Like Company OS's ``promote.sh``: one step at a time, ``archived`` from any status, promoting to the
+current status is a warning (nothing written), the artifact must validate first, and ``approved``
+needs an approved parent and approved ``depends_on``. Only the ``status:`` line of the file changes,
+and one line ``[YYYY-MM-DDTHH:MM:SSZ] <artifact-path>: <old> → <new>`` is appended to
+``artifacts/.audit-log/promotions.log``. Unlike it, the whole read-check-write runs under a lock per
+artifact (two concurrent promotions cannot skip a step), the log append under its own lock, and a
+status line elsewhere in the body is never touched.
+
+Extension point: ``register_gate(fn)`` adds a check ``fn(artifact, to_status) -> list[str]`` (what
+is missing; empty when the promotion may go ahead). Register at import time of your core module and
+list that module in ``validation.PLUGIN_MODULES``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from incident_mcp.artifacts import (
+    AUDIT_LOG,
+    STATUSES,
+    Artifact,
+    ArtifactIndex,
+    FrontmatterError,
+    IndexEntry,
+    parse_artifact,
+    read_text_exact,
+    reference_ids,
+    set_frontmatter_line,
+)
+from incident_mcp.errors import ArtifactError, ArtifactNotFoundError, PromotionError
+from incident_mcp.validation import load_plugins, show, validate_workspace
+from incident_mcp.workspace import Workspace, atomic_write, check_relative
+
+LIFECYCLE = " → ".join(STATUSES)
+
+GateFn = Callable[[Artifact, str], list[str]]
+_GATES: dict[str, GateFn] = {}
+
+
+def register_gate(fn: GateFn, *, name: str | None = None) -> Callable[[], None]:
+    """Add a promotion gate; registering again under the same name replaces it. Returns an undo."""
+    key = name or f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', repr(fn))}"
+    _GATES[key] = fn
+
+    def unregister() -> None:
+        if _GATES.get(key) is fn:
+            del _GATES[key]
+
+    return unregister
+
+
+class PromotionRefused(PromotionError):
+    """A promotion refused by validation, the lifecycle order or a gate; ``reasons`` lists why."""
+
+    def __init__(self, file: str, to_status: str, reasons: list[str]) -> None:
+        self.file = file
+        self.to_status = to_status
+        self.reasons = reasons
+        super().__init__(f"cannot promote {show(file, 200)} to {to_status}: {'; '.join(reasons)}")
+
+
+class PromotionResult(BaseModel):
+    """What a promotion did (or, when ``changed`` is false, why it did nothing)."""
+
+    artifact: str | None = Field(description="the artifact id")
+    file: str = Field(description="workspace-relative path of the artifact")
+    from_status: str
+    to_status: str
+    changed: bool
+    checks: list[str] = Field(default_factory=list, description="gates that passed, e.g. \"parent 'PRD-1': approved\"")
+    warnings: list[str] = Field(default_factory=list)
+    log_line: str | None = Field(default=None, description="the line appended to the audit log")
+    log_file: str = AUDIT_LOG
+
+
+def promote(ws: Workspace, artifact: str, to_status: str, now: dt.datetime | None = None) -> PromotionResult:
+    """Move one artifact (by id or workspace-relative path) one lifecycle step, or to ``archived``.
+
+    Raises PromotionRefused (with every reason) when the lifecycle, validation or a gate says no;
+    ArtifactNotFoundError / PathEscapeError for an unknown id or a path outside the workspace.
+    """
+    if to_status not in STATUSES:
+        raise PromotionError(f"Invalid status: '{show(to_status)}' (must be: {', '.join(STATUSES)})")
+    load_plugins()
+    index = None if _is_path(artifact) else ArtifactIndex.build(ws)
+    rel = _locate(ws, index, artifact)
+    path = ws.path(rel)
+    with ws.lock(_lock_name(rel)):
+        try:
+            text = read_text_exact(path)
+            current = parse_artifact(text, rel)
+        except FileNotFoundError:
+            raise ArtifactNotFoundError(f"no artifact file at {show(rel)!r}") from None
+        except (FrontmatterError, UnicodeDecodeError) as err:
+            raise PromotionRefused(rel, to_status, [f"artifact is not valid: {err}"]) from None
+        old = current.status
+        if not old:
+            raise PromotionRefused(rel, to_status, [f"could not read the current status from {show(rel)}"])
+        if old == to_status:
+            return PromotionResult(artifact=current.id, file=rel, from_status=old, to_status=to_status, changed=False,
+                                   warnings=[f"Artifact is already in status '{to_status}'"])
+        _check_order(rel, old, to_status)
+        index = _with_fresh(index or ArtifactIndex.build(ws), current)
+        report = validate_workspace(ws, [rel], index=index)
+        errors = [p.message + (f" (line {p.line})" if p.line else "") for p in report.problems
+                  if p.severity == "error"]
+        if errors:
+            raise PromotionRefused(rel, to_status, ["validation failed: " + errors[0], *errors[1:]])
+        checks, missing = _gates(index, current, to_status)
+        if missing:
+            raise PromotionRefused(rel, to_status, missing)
+        try:
+            new_text = set_frontmatter_line(text, "status", to_status)
+        except FrontmatterError as err:
+            raise PromotionRefused(rel, to_status, [str(err)]) from None
+        log_line = f"[{_timestamp(now)}] {rel}: {old} → {to_status}"
+        log_path = ws.path(AUDIT_LOG)
+        atomic_write(path, new_text)
+        try:
+            with ws.lock("audit-log"):
+                _append_line(ws, log_path, log_line)
+        except BaseException:
+            atomic_write(path, text)  # no status change without its audit line
+            raise
+    return PromotionResult(artifact=current.id, file=rel, from_status=old, to_status=to_status, changed=True,
+                           checks=checks, log_line=log_line)
+
+
+def _is_path(artifact: str) -> bool:
+    return "/" in artifact or artifact.endswith(".md") or "\\" in artifact or "\x00" in artifact
+
+
+def _locate(ws: Workspace, index: ArtifactIndex | None, artifact: str) -> str:
+    """The workspace-relative path of an artifact given by id or by path."""
+    if index is None:
+        ws.path(artifact)  # confinement check first: a path outside is refused, not "not found"
+        rel = "/".join(check_relative(artifact).parts)
+        if not ws.path(rel).is_file():
+            raise ArtifactNotFoundError(f"no artifact file at {show(artifact)!r}")
+        return rel
+    found = index.by_id.get(artifact)
+    if not found:
+        raise ArtifactNotFoundError(f"no artifact with id {show(artifact)!r} under artifacts/")
+    if len(found) > 1:
+        raise PromotionRefused(found[0].rel, "?", [f"id '{show(artifact)}' is used by {len(found)} files ("
+                                                   + ", ".join(show(a.rel) for a in found) + "); give the path"])
+    ws.path(found[0].rel)
+    return found[0].rel
+
+
+def _with_fresh(index: ArtifactIndex, artifact: Artifact) -> ArtifactIndex:
+    """The index with this artifact's entry replaced by the copy just read under the lock."""
+    entries = [IndexEntry(e.rel, artifact) if e.rel == artifact.rel else e for e in index.entries]
+    if not any(e.rel == artifact.rel for e in index.entries):
+        return index
+    by_id: dict[str, list[Artifact]] = {}
+    for entry in entries:
+        if entry.artifact is not None and entry.artifact.id is not None:
+            by_id.setdefault(entry.artifact.id, []).append(entry.artifact)
+    return ArtifactIndex(index.workspace, entries, by_id)
+
+
+def _check_order(rel: str, old: str, new: str) -> None:
+    if new == "archived":
+        return
+    position = STATUSES.index(old) if old in STATUSES else -1
+    if STATUSES.index(new) == position + 1:
+        return
+    expected = STATUSES[position + 1] if position + 1 < len(STATUSES) else None
+    hint = f"expected next status: '{expected}'" if expected else f"'{old}' is the end of the lifecycle"
+    raise PromotionRefused(rel, new, [f"Cannot promote from '{show(old)}' to '{new}' ({hint}; lifecycle: "
+                                      f"{LIFECYCLE}; archival is allowed from any status)"])
+
+
+def _gates(index: ArtifactIndex, artifact: Artifact, to_status: str) -> tuple[list[str], list[str]]:
+    """(checks passed, reasons refused) for Company OS's approval gate and every registered gate."""
+    checks: list[str] = []
+    missing: list[str] = []
+    if to_status == "approved":
+        wanted = [("parent", ref) for ref in reference_ids(artifact.meta.get("parent"))]
+        wanted += [("dependency", ref) for ref in reference_ids(artifact.meta.get("depends_on"))]
+        for kind, ref in wanted:
+            found = index.by_id.get(ref)
+            status = found[0].status if found else None
+            if status == "approved":
+                checks.append(f"{kind.capitalize()} '{show(ref)}': approved")
+            elif found:
+                missing.append(f"Cannot approve — {kind} '{show(ref)}' is still '{show(status)}' (must be 'approved')")
+            else:
+                missing.append(f"{kind.capitalize()} '{show(ref)}' not found — cannot verify approval status")
+    for name, gate in list(_GATES.items()):
+        try:
+            missing.extend(show(reason, 300) for reason in gate(artifact, to_status))
+        except Exception as err:  # a broken gate refuses rather than lets the promotion through
+            missing.append(f"gate {name} failed: {type(err).__name__}: {show(err, 200)}")
+    return checks, missing
+
+
+def _timestamp(now: dt.datetime | None) -> str:
+    moment = now or dt.datetime.now(dt.UTC)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _lock_name(rel: str) -> str:
+    return "artifact-" + hashlib.sha256(rel.encode("utf-8")).hexdigest()[:24]
+
+
+def _append_line(ws: Workspace, log_path: Path, line: str) -> None:
+    """Append one line to the audit log in one write (O_APPEND), never through a symlink."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    ws.path(AUDIT_LOG)  # re-check after creating the folder
+    flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(log_path, flags, 0o644)
+    except OSError as err:
+        if log_path.is_symlink():
+            raise ArtifactError(f"{AUDIT_LOG} is a symlink; refusing to write through it") from None
+        raise ArtifactError(f"cannot open {AUDIT_LOG}: {err.strerror}") from None
+    try:
+        size = os.fstat(fd).st_size
+        prefix = b""
+        if size and os.pread(fd, 1, size - 1) != b"\n":
+            prefix = b"\n"
+        os.write(fd, prefix + line.encode("utf-8") + b"\n")
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,67 @@
+"""MCP tools ``validate_artifacts`` (read-only) and ``promote_artifact`` (writes the status line and audit log)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from mcp.server import MCPServer
+from mcp_types import ToolAnnotations
+from pydantic import Field
+
+from incident_mcp.promotion import PromotionResult, promote
+from incident_mcp.server.common import ServerContext, tool_errors
+from incident_mcp.validation import ValidationReport, validate_workspace
+
+PathOrId = Annotated[str, Field(min_length=1, max_length=1000)]
+
+
+def register(server: MCPServer, ctx: ServerContext) -> None:
+    """Add ``validate_artifacts`` and, unless the server is read-only, ``promote_artifact``."""
+
+    @server.tool(name="validate_artifacts", annotations=ToolAnnotations(
+        title="Validate artifacts", read_only_hint=True, destructive_hint=False, idempotent_hint=True,
+        open_world_hint=False))
+    def validate_artifacts(
+        paths: Annotated[list[PathOrId] | None, Field(
+            max_length=1000, description="workspace-relative files or folders, or artifact ids; "
+                                         "omit to check the whole workspace")] = None,
+        strict: Annotated[bool, Field(
+            description="also warn when a parent and its children do not name each other")] = False,
+        max_problems: Annotated[int, Field(ge=1, le=5000, description="most problems to return")] = 200,
+    ) -> ValidationReport:
+        """Check artifacts against Company OS's rules and the defects its validate.sh misses.
+
+        Rules: frontmatter present and valid YAML, required fields (id, type, title, status, created,
+        author), status and type from Company OS's lists, references (parent, children, depends_on,
+        blocks) resolving to existing ids, a non-empty body; plus duplicate ids, id/filename mismatch,
+        block-style reference lists, reference cycles and, with strict, one-sided parent/children links.
+        Each problem has file, line, rule, severity (error|warning) and a one-line message;
+        `missed_by_company_os` marks what Company OS's shell tool would not report.
+        Example: validate_artifacts(paths=["RFC-001"]) → {"errors": 1, "problems": [{"file":
+        "artifacts/rfcs/RFC-001-x.md", "line": 9, "rule": "reference.dangling", ...}], ...}
+        """
+        with tool_errors():
+            return validate_workspace(ctx.workspace(), paths, strict=strict).limited(max_problems)
+
+    if ctx.read_only:
+        return
+
+    @server.tool(name="promote_artifact", annotations=ToolAnnotations(
+        title="Promote artifact", read_only_hint=False, destructive_hint=False, idempotent_hint=False,
+        open_world_hint=False))
+    def promote_artifact(
+        artifact: Annotated[str, Field(min_length=1, max_length=1000,
+                                       description="artifact id (e.g. RFC-001) or workspace-relative path")],
+        to: Annotated[Literal["draft", "review", "approved", "archived"], Field(
+            description="the next lifecycle status (draft → review → approved), or archived from any status")],
+    ) -> PromotionResult:
+        """Move an artifact one step along draft → review → approved (or to archived from any status).
+
+        Validates it first and refuses with every error; approving needs the parent and every
+        depends_on already approved. Rewrites only the `status:` line and appends one line to
+        artifacts/.audit-log/promotions.log. Promoting to the current status changes nothing and
+        returns a warning. Example: promote_artifact(artifact="RFC-001", to="review") →
+        {"from_status": "draft", "to_status": "review", "changed": true, "log_line": "[...] ...: draft → review"}
+        """
+        with tool_errors():
+            return promote(ctx.workspace(), artifact, to)
