@@ -1,0 +1,333 @@
+"""``incident-mcp classify`` and ``incident-mcp incident open|update|show|list|comms|postmortem``.
+
+Readable text by default, ``--json`` for the same data the MCP tools return. Text from records is
+shown on one line with control characters made visible, so a hostile title cannot drive the terminal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import unicodedata
+from pathlib import Path
+from typing import Any, get_args
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from incident_mcp import incidents
+from incident_mcp.cli.common import paint, print_json, workspace_from
+from incident_mcp.errors import IncidentError
+from incident_mcp.incidents.comms import COMM_KINDS
+from incident_mcp.incidents.document import event_line, human_time
+from incident_mcp.incidents.record import STATES, UpdateEventKind, validation_message
+from incident_mcp.severity import SEVERITIES, ImpactSignals, StatusRollup, classify
+
+MAX_INPUT_BYTES = 5_000_000
+_STATUS_MARK = {"done": ("✓", "green"), "due": ("·", "yellow"), "overdue": ("!", "red"), "missed": ("x", "red"),
+                "optional": ("-", "dim")}
+
+
+def plain(text: str, limit: int = 200) -> str:
+    """One terminal-safe line: whitespace collapsed, control and format characters shown as escapes."""
+    out = []
+    for ch in " ".join(text.split()):
+        out.append(ch if unicodedata.category(ch) not in ("Cc", "Cf", "Zl", "Zp", "Cs") else f"\\u{ord(ch):04x}")
+    flat = "".join(out)
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def _emit(args: argparse.Namespace, model: BaseModel, text: str) -> int:
+    if args.json:
+        print_json(model)
+    else:
+        print(text)
+    return 0
+
+
+def _common(parser: argparse.ArgumentParser, *, workspace: bool = True) -> None:
+    if workspace:
+        parser.add_argument("--workspace", help="the Company OS repository (default: found from the cwd)")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
+def add_commands(sub: Any) -> None:
+    """Register ``classify`` and ``incident``."""
+    p = sub.add_parser("classify", help="classify an incident P0–P3 from impact signals")
+    p.add_argument("--users", choices=["all", "most", "some", "few", "none", "unknown"], default="unknown",
+                   help="how many users are affected")
+    p.add_argument("--outage", action="store_true", help="the product is completely unavailable")
+    p.add_argument("--data-loss", action="store_true", help="data was lost or corrupted")
+    p.add_argument("--integrity-risk", action="store_true", help="data may become inconsistent")
+    p.add_argument("--security-breach", action="store_true", help="confirmed or suspected breach")
+    p.add_argument("--core-flow", action="append", choices=["payments", "auth", "signup"], default=[],
+                   help="a core flow that fails (repeatable)")
+    p.add_argument("--feature", choices=["none", "minor", "major"], default="none", help="a broken feature")
+    p.add_argument("--workaround", choices=["yes", "no"], help="users can work around it")
+    p.add_argument("--latency-ms", type=int, help="typical response time now, in ms")
+    p.add_argument("--cosmetic", action="store_true", help="only looks wrong; nothing fails")
+    p.add_argument("--status", choices=get_args(StatusRollup), help="overall status-check result")
+    p.add_argument("--unsure", nargs="+", choices=SEVERITIES, default=[], help="levels you hesitate between")
+    _common(p, workspace=False)
+    p.set_defaults(func=_classify)
+
+    incident = sub.add_parser("incident", help="open, update, show, list incidents; draft comms; post-mortem")
+    isub = incident.add_subparsers(dest="incident_command", metavar="ACTION", required=True)
+
+    p = isub.add_parser("open", help="open an incident (allocates INC-NNN)")
+    p.add_argument("--title", required=True, help="short title: what is broken")
+    p.add_argument("--severity", required=True, type=str.upper, choices=SEVERITIES)
+    p.add_argument("--summary", default="", help="one sentence of user-facing impact")
+    p.add_argument("--service", action="append", default=[], help="affected service (repeatable)")
+    p.add_argument("--detected", help="when it was detected, ISO 8601 (default now, UTC)")
+    p.add_argument("--depends-on", action="append", default=[], help="related artifact id (repeatable)")
+    p.add_argument("--author", help="who writes the record")
+    p.add_argument("--tag", action="append", default=[], help="extra tag (repeatable)")
+    _common(p)
+    p.set_defaults(func=_open)
+
+    p = isub.add_parser("update", help="add a timeline event, change state or severity")
+    p.add_argument("incident_id", metavar="ID")
+    p.add_argument("--event", choices=get_args(UpdateEventKind))
+    p.add_argument("--text", default="", help="what happened")
+    p.add_argument("--at", help="when, ISO 8601 (default now)")
+    p.add_argument("--mitigation", choices=["rollback", "hotfix", "flag_disable", "other"])
+    p.add_argument("--channel", help="with --event communication: status_page, email, …")
+    p.add_argument("--overall", choices=get_args(StatusRollup), help="with --event status_check")
+    p.add_argument("--state", choices=STATES)
+    p.add_argument("--severity", type=str.upper, choices=SEVERITIES)
+    p.add_argument("--reason", default="", help="why the severity changed")
+    p.add_argument("--force", action="store_true", help="regenerate blocks even if edited by hand")
+    _common(p)
+    p.set_defaults(func=_update)
+
+    p = isub.add_parser("show", help="one incident with its next actions (default: the latest open one)")
+    p.add_argument("incident_id", metavar="ID", nargs="?")
+    _common(p)
+    p.set_defaults(func=_show)
+
+    p = isub.add_parser("list", help="incidents, newest first")
+    p.add_argument("--state", action="append", default=[], choices=["open", *STATES])
+    p.add_argument("--severity", action="append", default=[], type=str.upper, choices=SEVERITIES)
+    p.add_argument("--since", help="detected at or after (ISO 8601)")
+    p.add_argument("--until", help="detected before (ISO 8601)")
+    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--offset", type=int, default=0)
+    _common(p)
+    p.set_defaults(func=_list)
+
+    p = isub.add_parser("comms", help="draft a status-page update, user email or post-mortem invite")
+    p.add_argument("kind", choices=COMM_KINDS)
+    p.add_argument("incident_id", metavar="ID", nargs="?")
+    p.add_argument("--phase", choices=STATES, help="status-page phase (default: the incident's state)")
+    _common(p)
+    p.set_defaults(func=_comms)
+
+    p = isub.add_parser("postmortem", help="fill or refine the post-mortem")
+    p.add_argument("incident_id", metavar="ID")
+    p.add_argument("--file", help="YAML or JSON with whys, contributing_factors, impact, remediation, follow_ups, "
+                                  "lessons ('-' reads stdin); flags below override it")
+    p.add_argument("--why", action="append", help="the next of the 5 Whys, in order (repeatable)")
+    p.add_argument("--factor", action="append", help="a contributing factor (repeatable)")
+    for name in ("users", "revenue", "data", "reputation"):
+        p.add_argument(f"--impact-{name}", help=f"impact on {name}")
+    p.add_argument("--action", nargs=4, action="append", metavar=("HORIZON", "ACTION", "OWNER", "DUE"),
+                   help="remediation: immediate|short_term|long_term, text, owner, YYYY-MM-DD ('' if none)")
+    p.add_argument("--follow-up", nargs=3, action="append", metavar=("ITEM", "OWNER", "DUE"),
+                   help="a follow-up item")
+    p.add_argument("--went-well")
+    p.add_argument("--went-poorly")
+    p.add_argument("--got-lucky")
+    p.add_argument("--force", action="store_true", help="regenerate blocks even if edited by hand")
+    _common(p)
+    p.set_defaults(func=_postmortem)
+
+
+def _classify(args: argparse.Namespace) -> int:
+    workaround = None if args.workaround is None else args.workaround == "yes"
+    try:
+        signals = ImpactSignals(
+            users_affected=args.users, outage=args.outage, data_loss=args.data_loss,
+            data_integrity_risk=args.integrity_risk, security_breach=args.security_breach,
+            core_flows_broken=args.core_flow, feature_broken=args.feature, workaround_available=workaround,
+            latency_ms=args.latency_ms, cosmetic_only=args.cosmetic, status_rollup=args.status,
+            unsure_between=args.unsure)
+    except ValidationError as err:
+        raise IncidentError(validation_message(err)) from None
+    result = classify(signals)
+    lines = [paint(result.label, "bold") + f" — rule {result.rule}", f"Why: {result.reason}",
+             f"Response: {result.response_time}; resolve within {result.resolution_target}"]
+    if result.acknowledge_within:
+        lines.append(f"Acknowledge within {result.acknowledge_within}")
+    if result.first_communication_within:
+        lines.append(f"First communication within {result.first_communication_within}")
+    if result.update_every:
+        lines.append(f"Updates every {result.update_every}")
+    lines.append("Triage:")
+    lines.extend(f"  {n}. {step}" for n, step in enumerate(result.triage, start=1))
+    return _emit(args, result, "\n".join(lines))
+
+
+def _actions_text(actions: list[incidents.NextAction]) -> list[str]:
+    lines = []
+    for action in actions:
+        mark, colour = _STATUS_MARK[action.status]
+        when = f" by {human_time(action.due_at)}" if action.due_at and action.status != "done" else ""
+        lines.append(f"  {paint(mark + ' ' + action.status.ljust(8), colour)} {action.title}{when}")
+        if action.detail:
+            lines.append(f"             {plain(action.detail, 300)}")
+    return lines
+
+
+def _warnings(warnings: list[str]) -> None:
+    for warning in warnings:
+        print(f"incident-mcp: warning: {plain(warning, 500)}", file=sys.stderr)
+
+
+def _open(args: argparse.Namespace) -> int:
+    result = incidents.open_incident(
+        workspace_from(args), title=args.title, severity=args.severity, summary=args.summary, services=args.service,
+        detected_at=args.detected, depends_on=args.depends_on, author=args.author, tags=args.tag)
+    _warnings(result.warnings)
+    lines = [f"Opened {paint(result.id, 'bold')} ({result.severity_label}): {plain(result.title)}",
+             f"File: {result.path}", f"Detected {human_time(result.detected_at)}; "
+             f"resolve by {human_time(result.resolution_due_at)}", "Triage checklist:"]
+    for n, item in enumerate(result.triage, start=1):
+        due = f"  (due {human_time(item.due_at)})" if item.due_at else ""
+        lines.append(f"  {n}. {item.step}{due}")
+    return _emit(args, result, "\n".join(lines))
+
+
+def _update(args: argparse.Namespace) -> int:
+    result = incidents.update_incident(
+        workspace_from(args), args.incident_id, event=args.event, text=args.text, at=args.at,
+        mitigation=args.mitigation, channel=args.channel, overall=args.overall, state=args.state,
+        severity=args.severity, reason=args.reason, force=args.force)
+    _warnings(result.warnings)
+    lines = [f"{result.id}: {result.state}, {result.severity}"]
+    lines.extend(f"  + {event.at}  {plain(event_line(event))}" for event in result.added)
+    lines.append("Next actions:")
+    lines.extend(_actions_text(result.next_actions))
+    return _emit(args, result, "\n".join(lines))
+
+
+def _show(args: argparse.Namespace) -> int:
+    view = incidents.get_incident(workspace_from(args), args.incident_id or None)
+    _warnings(view.warnings)
+    record = view.record
+    lines = [f"{paint(view.id, 'bold')}  {view.severity_label}  {record.incident_state}  {plain(record.title)}",
+             f"File: {view.path}",
+             f"Detected {human_time(record.detected_at)}; duration {view.duration}",
+             f"Services: {plain(', '.join(record.services)) or '-'}",
+             "Next actions:", *_actions_text(view.next_actions), "Timeline:"]
+    for event in record.timeline:
+        lines.append(f"  {human_time(event.at)}  {plain(event_line(event))}")
+    if view.postmortem_missing:
+        lines.append("Post-mortem still missing:")
+        lines.extend(f"  - {m}" for m in view.postmortem_missing)
+    return _emit(args, view, "\n".join(lines))
+
+
+def _list(args: argparse.Namespace) -> int:
+    page = incidents.list_incidents(workspace_from(args), states=args.state, severities=args.severity,
+                                    since=args.since, until=args.until, limit=args.limit, offset=args.offset)
+    _warnings([f"skipped {s}" for s in page.skipped])
+    lines = [f"{i.id}  {i.severity}  {i.state:<13} {human_time(i.detected_at)}  {plain(i.title, 80)}"
+             for i in page.incidents]
+    if not page.incidents:
+        lines.append("No incidents match.")
+    lines.append(f"{len(page.incidents)} of {page.total}"
+                 + (f"; next page: --offset {page.next_offset}" if page.next_offset is not None else ""))
+    return _emit(args, page, "\n".join(lines))
+
+
+def _comms(args: argparse.Namespace) -> int:
+    draft = incidents.draft_communication(workspace_from(args), args.kind, args.incident_id or None,
+                                          phase=args.phase)
+    _warnings(draft.warnings)
+    if not args.json and draft.placeholders:
+        print("incident-mcp: fill before sending: " + ", ".join(draft.placeholders), file=sys.stderr)
+    if args.json:
+        print_json(draft)
+    else:
+        sys.stdout.write(draft.text)
+    return 0
+
+
+def _read_input(source: str) -> dict[str, Any]:
+    if source == "-":
+        text = sys.stdin.read(MAX_INPUT_BYTES + 1)
+    else:
+        path = Path(source)
+        try:
+            if path.stat().st_size > MAX_INPUT_BYTES:
+                raise IncidentError(f"{source}: larger than {MAX_INPUT_BYTES:,} bytes")
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as err:
+            raise IncidentError(f"{source}: cannot read ({err})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        raise IncidentError(f"{source}: not valid YAML/JSON ({str(err).splitlines()[0]})") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise IncidentError(f"{source}: expected a mapping with whys, impact, remediation, …")
+    return data
+
+
+_POSTMORTEM_KEYS = ("whys", "contributing_factors", "impact", "remediation", "follow_ups", "lessons")
+
+
+def _postmortem(args: argparse.Namespace) -> int:
+    data = _read_input(args.file) if args.file else {}
+    unknown = sorted(set(data) - set(_POSTMORTEM_KEYS))
+    if unknown:
+        raise IncidentError(f"{args.file}: unknown keys {unknown}; expected {', '.join(_POSTMORTEM_KEYS)}")
+    if args.why is not None:
+        data["whys"] = args.why
+    if args.factor is not None:
+        data["contributing_factors"] = args.factor
+    impact = {k: getattr(args, f"impact_{k}") for k in ("users", "revenue", "data", "reputation")
+              if getattr(args, f"impact_{k}") is not None}
+    if impact:
+        data["impact"] = {**(data.get("impact") or {}), **impact}
+    if args.action:
+        data["remediation"] = [{"horizon": h, "action": a, "owner": o, "due": d} for h, a, o, d in args.action]
+    if args.follow_up:
+        data["follow_ups"] = [{"item": i, "owner": o, "due": d} for i, o, d in args.follow_up]
+    lessons = {k: getattr(args, k) for k in ("went_well", "went_poorly", "got_lucky") if getattr(args, k) is not None}
+    if lessons:
+        data["lessons"] = {**(data.get("lessons") or {}), **lessons}
+    try:
+        impact_model = incidents.Impact.model_validate(data["impact"]) if "impact" in data else None
+        lessons_model = incidents.Lessons.model_validate(data["lessons"]) if "lessons" in data else None
+        remediation = ([incidents.RemediationAction.model_validate(a) for a in data["remediation"]]
+                       if "remediation" in data else None)
+        follow_ups = ([incidents.FollowUp.model_validate(f) for f in data["follow_ups"]]
+                      if "follow_ups" in data else None)
+    except (ValidationError, TypeError) as err:
+        message = validation_message(err) if isinstance(err, ValidationError) else str(err)
+        raise IncidentError(f"post-mortem input: {message}") from None
+    whys = _str_list(data, "whys")
+    factors = _str_list(data, "contributing_factors")
+    result = incidents.record_postmortem(
+        workspace_from(args), args.incident_id, whys=whys, contributing_factors=factors, impact=impact_model,
+        remediation=remediation, follow_ups=follow_ups, lessons=lessons_model, force=args.force)
+    _warnings(result.warnings)
+    lines = [f"{result.id}: post-mortem recorded in {result.path}"]
+    if result.complete:
+        lines.append("Complete: ready to promote to review.")
+    else:
+        lines.append("Still missing before review:")
+        lines.extend(f"  - {m}" for m in result.missing)
+    return _emit(args, result, "\n".join(lines))
+
+
+def _str_list(data: dict[str, Any], key: str) -> list[str] | None:
+    if key not in data:
+        return None
+    value = data[key]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise IncidentError(f"post-mortem input: {key} must be a list of text")
+    return value

@@ -1,0 +1,377 @@
+"""The incident record: its frontmatter as typed data, where its file lives, reading and writing it.
+
+The frontmatter is the source of truth (severity, state, times, timeline, post-mortem); the body's
+managed blocks are rendered from it (``document.py``). Timestamps are ISO 8601 UTC strings with ``Z``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+
+from incident_mcp.artifacts import Artifact, FrontmatterError, parse_artifact, reference_ids
+from incident_mcp.errors import ArtifactNotFoundError, IncidentError
+from incident_mcp.severity import Severity, StatusRollup
+from incident_mcp.workspace import Workspace, is_temp_name
+
+INCIDENT_DIR = "artifacts/decision-memos"
+ID_RE = re.compile(r"^INC-(\d{3,})$")
+FILE_RE = re.compile(r"^INC-(\d{3,})(?:-[a-z0-9-]*)?\.md$")
+MAX_TEXT = 200_000  # characters in one free-text field: room for a pasted stack trace, not a core dump
+MAX_LIST = 200  # items in one list field (services, factors, actions)
+SLUG_MAX = 48
+MAX_RECORD_BYTES = 16_000_000  # refuse to load a record larger than this (it is not one we wrote)
+
+IncidentState = Literal["investigating", "identified", "monitoring", "resolved"]
+STATES: tuple[IncidentState, ...] = ("investigating", "identified", "monitoring", "resolved")
+EventKind = Literal["detected", "acknowledged", "status_check", "root_cause", "mitigation", "communication",
+                    "monitoring", "state_change", "severity_change", "resolved", "note"]
+# The events a caller may add (detected, state and severity changes are written by open/state=/severity=).
+UpdateEventKind = Literal["acknowledged", "status_check", "root_cause", "mitigation", "communication", "monitoring",
+                          "resolved", "note"]
+MitigationKind = Literal["rollback", "hotfix", "flag_disable", "other"]
+Horizon = Literal["immediate", "short_term", "long_term"]
+
+
+def _free_text(value: str) -> str:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("text contains a lone surrogate (not valid Unicode text)") from None
+    return value
+
+
+FreeText = Annotated[str, Field(max_length=MAX_TEXT), AfterValidator(_free_text)]
+
+
+def as_list(value: Any) -> Any:
+    """A lone value a human wrote where a list belongs (``services: api``) is a one-item list."""
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else value
+
+
+def _timestamp(value: str) -> str:
+    return format_timestamp(parse_timestamp(value))
+
+
+def _date(value: str) -> str:
+    if value and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError(f"{value!r} is not a date in YYYY-MM-DD form")
+    if value:
+        try:
+            dt.date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a real date") from None
+    return value
+
+
+Timestamp = Annotated[str, AfterValidator(_timestamp)]
+DateText = Annotated[str, AfterValidator(_date)]
+
+
+def parse_timestamp(value: str | dt.datetime) -> dt.datetime:
+    """An ISO 8601 time as an aware UTC datetime (seconds precision); a time without offset is UTC."""
+    if isinstance(value, dt.datetime):
+        parsed = value
+    else:
+        text = value.strip() if isinstance(value, str) else ""
+        try:
+            parsed = dt.datetime.fromisoformat(text.replace("z", "Z").replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError(f"{value!r} is not an ISO 8601 time such as 2026-03-01T02:14:00Z") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.UTC)
+    return parsed.astimezone(dt.UTC).replace(microsecond=0)
+
+
+def format_timestamp(value: dt.datetime) -> str:
+    """``2026-03-01T02:14:00Z``."""
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def utc_now(now: dt.datetime | None = None) -> dt.datetime:
+    """``now`` (for tests) or the current time, in UTC to the second."""
+    return parse_timestamp(now or dt.datetime.now(dt.UTC))
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TimelineEvent(_Model):
+    """One event on the incident timeline."""
+
+    at: Timestamp
+    kind: EventKind
+    text: FreeText = ""
+    mitigation: MitigationKind | None = None
+    channel: FreeText | None = None
+    overall: StatusRollup | None = None
+    state: IncidentState | None = None
+    severity: Severity | None = Field(default=None, description="The severity at opening (detected event)")
+    severity_from: Severity | None = None
+    severity_to: Severity | None = None
+
+
+class Impact(_Model):
+    """Impact assessment: each field free text ("none" is an answer; empty means not filled)."""
+
+    users: FreeText = ""
+    revenue: FreeText = ""
+    data: FreeText = ""
+    reputation: FreeText = ""
+
+
+class RemediationAction(_Model):
+    """One remediation action; immediate ones were done during the incident."""
+
+    horizon: Horizon
+    action: FreeText = Field(min_length=1)
+    owner: FreeText = ""
+    due: DateText = ""
+    done: bool = False
+
+
+class FollowUp(_Model):
+    """One follow-up item."""
+
+    item: FreeText = Field(min_length=1)
+    owner: FreeText = ""
+    due: DateText = ""
+    status: Literal["open", "done"] = "open"
+
+
+class Lessons(_Model):
+    """Lessons learned."""
+
+    went_well: FreeText = ""
+    went_poorly: FreeText = ""
+    got_lucky: FreeText = ""
+
+
+class Postmortem(_Model):
+    """The post-mortem as data; each why answers "why did the previous answer happen?"."""
+
+    whys: list[FreeText] = Field(default_factory=list, max_length=5)
+    contributing_factors: list[FreeText] = Field(default_factory=list, max_length=MAX_LIST)
+    impact: Impact = Field(default_factory=Impact)
+    remediation: list[RemediationAction] = Field(default_factory=list, max_length=MAX_LIST)
+    follow_ups: list[FollowUp] = Field(default_factory=list, max_length=MAX_LIST)
+    lessons: Lessons = Field(default_factory=Lessons)
+
+
+class IncidentRecord(BaseModel):
+    """The incident fields of the frontmatter (Company OS fields plus ours)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str
+    title: FreeText
+    status: str = "draft"
+    author: FreeText = ""
+    depends_on: Annotated[list[str], BeforeValidator(reference_ids)] = Field(default_factory=list)
+    severity: Severity
+    incident_state: IncidentState
+    services: Annotated[list[FreeText], BeforeValidator(as_list)] = Field(default_factory=list, max_length=MAX_LIST)
+    summary: FreeText = ""
+    detected_at: Timestamp
+    acknowledged_at: Timestamp | None = None
+    mitigated_at: Timestamp | None = None
+    resolved_at: Timestamp | None = None
+    timeline: list[TimelineEvent] = Field(default_factory=list)
+    postmortem: Postmortem = Field(default_factory=Postmortem)
+
+    @property
+    def number(self) -> int:
+        """The NNN of INC-NNN."""
+        match = ID_RE.match(self.id)
+        return int(match.group(1)) if match else 0
+
+    @property
+    def is_open(self) -> bool:
+        """Not resolved yet."""
+        return self.incident_state != "resolved"
+
+
+# Key order of a record's frontmatter: Company OS fields first, then ours; a change touches its own lines.
+KEY_ORDER = ("id", "type", "title", "status", "created", "author", "parent", "children", "depends_on", "blocks",
+             "tags", "severity", "incident_state", "services", "summary", "detected_at", "acknowledged_at",
+             "mitigated_at", "resolved_at", "timeline", "postmortem")
+
+
+def record_fields(record: IncidentRecord) -> dict[str, Any]:
+    """Our structured fields as plain data for the frontmatter (no empty post-mortem)."""
+    data: dict[str, Any] = {
+        "severity": record.severity,
+        "incident_state": record.incident_state,
+        "services": list(record.services),
+        "summary": record.summary,
+        "detected_at": record.detected_at,
+        "acknowledged_at": record.acknowledged_at,
+        "mitigated_at": record.mitigated_at,
+        "resolved_at": record.resolved_at,
+        "timeline": [event.model_dump(exclude_none=True) for event in record.timeline],
+    }
+    if record.postmortem != Postmortem():
+        data["postmortem"] = record.postmortem.model_dump()
+    return data
+
+
+def merged_meta(old: dict[str, Any], record: IncidentRecord) -> dict[str, Any]:
+    """``old`` frontmatter with our fields replaced: existing keys keep their place, new ones follow KEY_ORDER."""
+    fields = record_fields(record)
+    meta = dict(old)
+    for key, value in fields.items():
+        meta[key] = value
+    if "postmortem" not in fields:
+        meta.pop("postmortem", None)
+    return meta
+
+
+def json_safe(meta: dict[str, Any]) -> dict[str, Any]:
+    """YAML gives dates and datetimes for unquoted values a human typed; the model wants strings."""
+    out: dict[str, Any] = {}
+    for key, value in meta.items():
+        if isinstance(value, dt.datetime):
+            out[key] = format_timestamp(value)
+        elif isinstance(value, dt.date):
+            out[key] = value.isoformat()
+        elif isinstance(value, list):
+            out[key] = [json_safe(v) if isinstance(v, dict) else _scalar(v) for v in value]
+        elif isinstance(value, dict):
+            out[key] = json_safe(value)
+        else:
+            out[key] = value
+    return out
+
+
+def _scalar(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return format_timestamp(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def validation_message(err: ValidationError, prefix: str = "") -> str:
+    """One readable line from a pydantic error: the field path and what is wrong."""
+    first = err.errors()[0]
+    loc = ".".join(str(part) for part in first["loc"])
+    message = str(first["msg"]).removeprefix("Value error, ")
+    where = f"{prefix}{loc}" if loc else prefix.rstrip(".")
+    return f"{where}: {message}" if where else message
+
+
+def record_from_meta(meta: dict[str, Any], rel: str) -> IncidentRecord:
+    """The typed record from parsed frontmatter; IncidentError names the file and the bad field."""
+    try:
+        return IncidentRecord.model_validate(json_safe(meta))
+    except ValidationError as err:
+        raise IncidentError(f"{rel}: not a valid incident record: {validation_message(err)}") from None
+
+
+@dataclass
+class Incident:
+    """A record as read from disk: typed fields plus the artifact (text, full frontmatter, body)."""
+
+    record: IncidentRecord
+    artifact: Artifact
+
+    @property
+    def rel(self) -> str:
+        """Workspace-relative path of the file."""
+        return self.artifact.rel
+
+
+def slugify(title: str) -> str:
+    """A file-name slug from a title: lowercase ASCII words joined by hyphens, bounded, never empty."""
+    ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii").lower()
+    words = re.findall(r"[a-z0-9]+", ascii_text)
+    slug = ""
+    for word in words:
+        candidate = f"{slug}-{word}" if slug else word
+        if len(candidate) > SLUG_MAX:
+            if not slug:
+                slug = word[:SLUG_MAX]
+            break
+        slug = candidate
+    return slug or "incident"
+
+
+def check_incident_id(incident_id: str) -> str:
+    """``INC-NNN`` (at least three digits), normalised to upper case; IncidentError otherwise."""
+    value = incident_id.strip().upper() if isinstance(incident_id, str) else ""
+    if not ID_RE.match(value):
+        raise IncidentError(f"incident id {incident_id!r} is not of the form INC-NNN (e.g. INC-001)")
+    return value
+
+
+def format_id(number: int) -> str:
+    """``INC-007``."""
+    return f"INC-{number:03d}"
+
+
+def incident_dir(ws: Workspace) -> Path:
+    """The decision-memos folder (confined to the workspace)."""
+    return ws.path(INCIDENT_DIR)
+
+
+def incident_files(ws: Workspace) -> Iterator[tuple[int, Path]]:
+    """(number, path) of every ``INC-NNN*.md`` file, lowest number first; temp files never listed."""
+    folder = incident_dir(ws)
+    if not folder.is_dir():
+        return
+    found: list[tuple[int, Path]] = []
+    for entry in folder.iterdir():
+        match = FILE_RE.match(entry.name)
+        if match and not is_temp_name(entry.name) and entry.is_file() and ws.contains(entry):
+            found.append((int(match.group(1)), entry))
+    yield from sorted(found)
+
+
+def find_incident_file(ws: Workspace, incident_id: str) -> Path:
+    """The file of ``INC-NNN``; ArtifactNotFoundError when there is none, IncidentError when two claim it."""
+    wanted = check_incident_id(incident_id)
+    number = int(wanted[4:])
+    matches = [path for num, path in incident_files(ws) if num == number]
+    if not matches:
+        raise ArtifactNotFoundError(f"no incident {wanted} (no {INCIDENT_DIR}/{wanted}-*.md file)")
+    if len(matches) > 1:
+        names = ", ".join(path.name for path in matches)
+        raise IncidentError(f"more than one file claims {wanted}: {names}; rename or merge them")
+    return matches[0]
+
+
+def read_incident(ws: Workspace, incident_id: str) -> Incident:
+    """Read and parse one incident record by id."""
+    path = find_incident_file(ws, incident_id)
+    return read_incident_file(ws, path)
+
+
+def read_incident_file(ws: Workspace, path: Path) -> Incident:
+    """Read and parse one incident record file."""
+    rel = ws.rel(path)
+    size = path.stat().st_size
+    if size > MAX_RECORD_BYTES:
+        raise IncidentError(f"{rel}: file is {size:,} bytes; incident records are at most {MAX_RECORD_BYTES:,}")
+    try:
+        text = path.read_bytes().decode("utf-8")  # not read_text: keep "\r\n" exactly as the human wrote it
+    except UnicodeDecodeError:
+        raise IncidentError(f"{rel}: file is not UTF-8 text") from None
+    try:
+        artifact = parse_artifact(text, rel)
+    except FrontmatterError as err:
+        raise IncidentError(f"{rel}: {err}") from None
+    record = record_from_meta(artifact.meta, rel)
+    match = FILE_RE.match(path.name)
+    if match and format_id(int(match.group(1))) != record.id and int(match.group(1)) != record.number:
+        raise IncidentError(f"{rel}: file name says INC-{match.group(1)} but its id is {record.id}")
+    return Incident(record=record, artifact=artifact)

@@ -1,0 +1,70 @@
+"""Rules over an incident record as an artifact: validation problems, and the gate for promotion to review.
+
+Both are pure functions of a parsed ``Artifact`` and never raise on a bad one; they return readable
+problems (empty list: fine). The promotion module calls ``incident_review_gate`` as an extra gate.
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+
+from incident_mcp.artifacts import Artifact
+from incident_mcp.errors import IncidentError
+from incident_mcp.incidents.events import replay
+from incident_mcp.incidents.postmortem import postmortem_missing
+from incident_mcp.incidents.record import FILE_RE, ID_RE, INCIDENT_DIR, format_id, record_from_meta
+
+
+def is_incident_record(artifact: Artifact) -> bool:
+    """Whether the artifact is an incident record (``id: INC-NNN``, a decision memo)."""
+    return bool(artifact.id and ID_RE.match(artifact.id)) and artifact.meta.get("type") == "decision-memo"
+
+
+def incident_record_problems(artifact: Artifact) -> list[str]:
+    """What is wrong with an incident record beyond Company OS's generic rules (empty: nothing)."""
+    if not is_incident_record(artifact):
+        return []
+    try:
+        record = record_from_meta(artifact.meta, artifact.rel)
+    except IncidentError as err:
+        return [str(err).removeprefix(f"{artifact.rel}: ")]
+    problems: list[str] = []
+    path = PurePosixPath(artifact.rel)
+    match = FILE_RE.match(path.name)
+    if artifact.rel != "<text>":
+        if path.parent.as_posix() != INCIDENT_DIR:
+            problems.append(f"incident records live in {INCIDENT_DIR}/, not {path.parent.as_posix()}/")
+        if not match or format_id(int(match.group(1))) != format_id(record.number):
+            problems.append(f"file name {path.name!r} should start with {record.id}-")
+    history = replay(record.timeline, record.detected_at)
+    problems.extend(f"timeline: {p}" for p in history.problems)
+    if not history.problems:
+        for name, stored, derived in (("incident_state", record.incident_state, history.state),
+                                      ("acknowledged_at", record.acknowledged_at, history.acknowledged_at),
+                                      ("mitigated_at", record.mitigated_at, history.mitigated_at),
+                                      ("resolved_at", record.resolved_at, history.resolved_at)):
+            if stored != derived:
+                problems.append(f"{name} is {stored!r} but the timeline says {derived!r}")
+        if history.severity and history.severity != record.severity:
+            problems.append(f"severity is {record.severity} but the timeline says {history.severity}")
+    return problems
+
+
+def incident_review_gate(artifact: Artifact, target_status: str) -> list[str]:
+    """What an incident record lacks before it may be promoted to ``review`` (empty: it may).
+
+    Only incident records promoted to review are gated: the incident must be resolved and the
+    post-mortem complete (five whys answered, impact filled, a remediation action with an owner and
+    a due date, lessons learned). Other artifacts and other targets pass untouched.
+    """
+    if target_status != "review" or not is_incident_record(artifact):
+        return []
+    try:
+        record = record_from_meta(artifact.meta, artifact.rel)
+    except IncidentError as err:
+        return [str(err)]
+    missing: list[str] = []
+    if record.incident_state != "resolved" or not record.resolved_at:
+        missing.append(f"the incident is not resolved (state: {record.incident_state})")
+    missing.extend(postmortem_missing(record))
+    return missing

@@ -1,0 +1,173 @@
+"""MCP tools for the live incident: classify_severity, open_incident, update_incident, get_incident,
+list_incidents, draft_communication, record_postmortem. Thin: each calls one core function.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from mcp.server import MCPServer
+from mcp_types import ToolAnnotations
+from pydantic import Field
+
+from incident_mcp import incidents
+from incident_mcp.incidents.comms import CommKind
+from incident_mcp.incidents.record import IncidentState, MitigationKind, UpdateEventKind
+from incident_mcp.server.common import ServerContext, tool_errors
+from incident_mcp.severity import (
+    Classification,
+    CoreFlow,
+    FeatureBroken,
+    ImpactSignals,
+    Severity,
+    StatusRollup,
+    UsersAffected,
+    classify,
+)
+
+_READ = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
+_APPEND = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=False)
+_REPLACE = ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=True, open_world_hint=False)
+
+
+def _signal(name: str) -> str:
+    return ImpactSignals.model_fields[name].description or name
+
+
+StateFilter = Literal["open", "investigating", "identified", "monitoring", "resolved"]
+IncidentId = Annotated[str, Field(description="Incident id, e.g. INC-001")]
+OptionalId = Annotated[str | None, Field(description="Incident id, e.g. INC-001 (default: the latest open one)")]
+
+
+def register(server: MCPServer, ctx: ServerContext) -> None:
+    """Register the incident tools (only the read-only ones when the server is read-only)."""
+
+    @server.tool(annotations=_READ)
+    def classify_severity(
+        users_affected: Annotated[UsersAffected, Field(description=_signal("users_affected"))] = "unknown",
+        outage: Annotated[bool, Field(description=_signal("outage"))] = False,
+        data_loss: Annotated[bool, Field(description=_signal("data_loss"))] = False,
+        data_integrity_risk: Annotated[bool, Field(description=_signal("data_integrity_risk"))] = False,
+        security_breach: Annotated[bool, Field(description=_signal("security_breach"))] = False,
+        core_flows_broken: Annotated[list[CoreFlow] | None, Field(description=_signal("core_flows_broken"))] = None,
+        feature_broken: Annotated[FeatureBroken, Field(description=_signal("feature_broken"))] = "none",
+        workaround_available: Annotated[bool | None, Field(description=_signal("workaround_available"))] = None,
+        latency_ms: Annotated[int | None, Field(ge=0, description=_signal("latency_ms"))] = None,
+        cosmetic_only: Annotated[bool, Field(description=_signal("cosmetic_only"))] = False,
+        status_rollup: Annotated[StatusRollup | None, Field(description=_signal("status_rollup"))] = None,
+        unsure_between: Annotated[list[Severity] | None, Field(description=_signal("unsure_between"))] = None,
+    ) -> Classification:
+        """Classify an incident P0–P3 from impact signals: the level, the rule that matched and why, its
+        response and resolution targets and triage steps. When unsure between two levels, the higher wins."""
+        with tool_errors():
+            return classify(ImpactSignals(
+                users_affected=users_affected, outage=outage, data_loss=data_loss,
+                data_integrity_risk=data_integrity_risk, security_breach=security_breach,
+                core_flows_broken=core_flows_broken or [], feature_broken=feature_broken,
+                workaround_available=workaround_available, latency_ms=latency_ms, cosmetic_only=cosmetic_only,
+                status_rollup=status_rollup, unsure_between=unsure_between or []))
+
+    @server.tool(annotations=_READ)
+    def get_incident(incident_id: OptionalId = None) -> incidents.IncidentView:
+        """One incident record with computed next actions (acknowledge, status check, communications, next
+        update, resolution target, post-mortem), each done, due or overdue now."""
+        with tool_errors():
+            return incidents.get_incident(ctx.workspace(), incident_id or None)
+
+    @server.tool(annotations=_READ)
+    def list_incidents(
+        state: Annotated[list[StateFilter] | None, Field(
+            description="Keep these states: open, investigating, identified, monitoring, resolved")] = None,
+        severity: Annotated[list[Severity] | None, Field(description="Keep these severities")] = None,
+        since: Annotated[str | None, Field(description="Detected at or after this ISO 8601 time")] = None,
+        until: Annotated[str | None, Field(description="Detected before this ISO 8601 time")] = None,
+        limit: Annotated[int, Field(ge=1, le=100, description="Page size")] = 20,
+        offset: Annotated[int, Field(ge=0, description="Skip this many (use next_offset)")] = 0,
+    ) -> incidents.IncidentList:
+        """Incidents newest first, filtered by state, severity and detection time, one page at a time."""
+        with tool_errors():
+            return incidents.list_incidents(ctx.workspace(), states=list(state or []), severities=list(severity or []),
+                                            since=since, until=until, limit=limit, offset=offset)
+
+    @server.tool(annotations=_READ)
+    def draft_communication(
+        kind: Annotated[CommKind, Field(description="status_page, email (user notification) or postmortem_invite")],
+        incident_id: OptionalId = None,
+        phase: Annotated[IncidentState | None, Field(
+            description="Status-page phase (default: the incident's state)")] = None,
+    ) -> incidents.Draft:
+        """Draft a copy-paste-ready status-page update, user email or post-mortem invite from the record;
+        unknown values stay visible [placeholders]. Log it with update_incident(event=communication) once sent."""
+        with tool_errors():
+            return incidents.draft_communication(ctx.workspace(), kind, incident_id or None, phase=phase)
+
+    if ctx.read_only:
+        return
+
+    @server.tool(annotations=_APPEND)
+    def open_incident(
+        title: Annotated[str, Field(description="Short title: what is broken")],
+        severity: Annotated[Severity, Field(description="P0–P3 (classify_severity helps)")],
+        summary: Annotated[str, Field(description="One sentence of user-facing impact")] = "",
+        services: Annotated[list[str] | None, Field(description="Affected services")] = None,
+        detected_at: Annotated[str | None, Field(description="When it was detected, ISO 8601 (default now, UTC)")]
+        = None,
+        depends_on: Annotated[list[str] | None, Field(
+            description="Ids of related artifacts (RFCs, PRDs); each must exist")] = None,
+        author: Annotated[str | None, Field(description="Who writes the record")] = None,
+        tags: Annotated[list[str] | None, Field(description="Extra tags (plain words)")] = None,
+    ) -> incidents.OpenedIncident:
+        """Open an incident: allocates the next INC-NNN and writes artifacts/decision-memos/INC-NNN-<slug>.md;
+        returns the triage checklist for its severity with due times."""
+        with tool_errors():
+            return incidents.open_incident(ctx.workspace(), title=title, severity=severity, summary=summary,
+                                           services=services, detected_at=detected_at, depends_on=depends_on,
+                                           author=author, tags=tags)
+
+    @server.tool(annotations=_APPEND)
+    def update_incident(
+        incident_id: IncidentId,
+        event: Annotated[UpdateEventKind | None, Field(
+            description="acknowledged, status_check, root_cause, mitigation, communication, monitoring, "
+                        "resolved or note")] = None,
+        text: Annotated[str, Field(description="What happened (for a note: the note)")] = "",
+        at: Annotated[str | None, Field(description="When, ISO 8601 (default now); earlier times are "
+                                                    "back-filled in order")] = None,
+        mitigation: Annotated[MitigationKind | None, Field(description="With event=mitigation")] = None,
+        channel: Annotated[str | None, Field(description="With event=communication: status_page, email, …")]
+        = None,
+        overall: Annotated[StatusRollup | None, Field(description="With event=status_check")] = None,
+        state: Annotated[IncidentState | None, Field(
+            description="New state: investigating → identified → monitoring → resolved")] = None,
+        severity: Annotated[Severity | None, Field(description="New severity (needs a reason)")] = None,
+        reason: Annotated[str, Field(description="Why the severity changed (kept in the timeline)")] = "",
+        force: Annotated[bool, Field(description="Regenerate blocks even if edited by hand")] = False,
+    ) -> incidents.UpdatedIncident:
+        """Add a timeline event, change state or change severity (with a reason); returns what is due next."""
+        with tool_errors():
+            return incidents.update_incident(ctx.workspace(), incident_id, event=event, text=text, at=at,
+                                             mitigation=mitigation, channel=channel, overall=overall, state=state,
+                                             severity=severity, reason=reason, force=force)
+
+    @server.tool(annotations=_REPLACE)
+    def record_postmortem(
+        incident_id: IncidentId,
+        whys: Annotated[list[str] | None, Field(
+            description="The 5 Whys in order; each answers why the previous answer happened")] = None,
+        contributing_factors: Annotated[list[str] | None, Field(description="Contributing factors")] = None,
+        impact: Annotated[incidents.Impact | None, Field(
+            description="users, revenue, data, reputation (only the fields given are replaced)")] = None,
+        remediation: Annotated[list[incidents.RemediationAction] | None, Field(
+            description="Actions: horizon immediate/short_term/long_term, action, owner, due YYYY-MM-DD")] = None,
+        follow_ups: Annotated[list[incidents.FollowUp] | None, Field(description="Follow-up items")] = None,
+        lessons: Annotated[incidents.Lessons | None, Field(
+            description="went_well, went_poorly, got_lucky (only the fields given are replaced)")] = None,
+        force: Annotated[bool, Field(description="Regenerate blocks even if edited by hand")] = False,
+    ) -> incidents.PostmortemResult:
+        """Fill or refine the post-mortem (5 Whys, factors, impact, remediation, follow-ups, lessons); parts not
+        given are kept. Says what is still missing before the record can be promoted to review."""
+        with tool_errors():
+            return incidents.record_postmortem(ctx.workspace(), incident_id, whys=whys,
+                                               contributing_factors=contributing_factors, impact=impact,
+                                               remediation=remediation, follow_ups=follow_ups, lessons=lessons,
+                                               force=force)

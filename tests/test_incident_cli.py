@@ -1,0 +1,88 @@
+"""End to end through the CLI: the same complete incident as the MCP test, each step a real subprocess
+(``python -m incident_mcp ...``); the resulting record passes validation."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from incident_mcp.workspace import Workspace
+from tests.test_incident_e2e import DEADLINE_S, FIXTURES, POSTMORTEM, check_incident_files, cli_env, flow_times
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Workspace:
+    shutil.copytree(FIXTURES / "artifacts", tmp_path / "artifacts")
+    return Workspace.at(tmp_path)
+
+
+def _cli(ws: Workspace, *args: str, expect: int = 0, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run([sys.executable, "-m", "incident_mcp", *args], capture_output=True, text=True,
+                            env=cli_env(), cwd=ws.root, timeout=DEADLINE_S, input=stdin, check=False)
+    assert result.returncode == expect, (args, result.stdout, result.stderr)
+    return result
+
+
+def _json(ws: Workspace, *args: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(_cli(ws, *args, "--json").stdout)
+    return data
+
+
+def test_the_same_flow_through_the_cli(ws: Workspace) -> None:
+    t = flow_times()
+    w = ("--workspace", str(ws.root))
+    classified = _cli(ws, "classify", "--core-flow", "payments", "--users", "some").stdout
+    assert classified.startswith("P1 (High) — rule core-flow-broken")
+    opened = _json(ws, "incident", "open", *w, "--title", "Checkout returns 500", "--severity", "p1",
+                   "--summary", "Some users cannot pay", "--service", "api", "--detected", t["detected"],
+                   "--depends-on", "RFC-EXAMPLE-001")
+    inc = opened["id"]
+    for extra in (("--event", "acknowledged", "--at", t["ack"]),
+                  ("--event", "status_check", "--overall", "degraded", "--text", "api slow", "--at", t["check"]),
+                  ("--event", "communication", "--channel", "status_page", "--text", "posted", "--at", t["comm1"]),
+                  ("--event", "root_cause", "--text", "locked table", "--at", t["root"]),
+                  ("--event", "mitigation", "--mitigation", "rollback", "--text", "Rolled back", "--state",
+                   "monitoring", "--at", t["mitigate"]),
+                  ("--event", "communication", "--channel", "email", "--text", "sent", "--state", "resolved",
+                   "--at", t["resolved"])):
+        _cli(ws, "incident", "update", inc, *w, *extra)
+    failed = _cli(ws, "incident", "update", inc, *w, "--event", "resolved", expect=2)
+    assert failed.stderr.startswith("incident-mcp: error: INC-001 is already resolved")
+    assert "Traceback" not in failed.stderr
+    comms = _cli(ws, "incident", "comms", "status_page", inc, *w)
+    assert comms.stdout.startswith("Title: api - Resolved\n")
+    email = _cli(ws, "incident", "comms", "email", inc, *w)
+    assert "[support channel]" in email.stdout and "fill before sending" in email.stderr
+    pm_file = ws.root / "pm.json"
+    pm_file.write_text(json.dumps({k: v for k, v in POSTMORTEM.items() if k != "lessons"}), encoding="utf-8")
+    partial = _json(ws, "incident", "postmortem", inc, *w, "--file", str(pm_file))
+    assert partial["missing"] == ["lessons learned: what went well, what went poorly, where we got lucky not filled"]
+    done = _cli(ws, "incident", "postmortem", inc, *w, "--went-well", "fast rollback", "--went-poorly",
+                "late status page", "--got-lucky", "night time")
+    assert "Complete: ready to promote to review." in done.stdout
+    shown = _cli(ws, "incident", "show", inc, *w).stdout
+    assert shown.startswith("INC-001  P1 (High)  resolved  Checkout returns 500")
+    assert "Mitigation applied (rollback): Rolled back" in shown
+    listed = _json(ws, "incident", "list", *w, "--state", "resolved")
+    assert [i["id"] for i in listed["incidents"]] == [inc]
+    check_incident_files(ws, inc)
+
+
+def test_cli_errors_are_one_line_on_stderr(ws: Workspace) -> None:
+    w = ("--workspace", str(ws.root))
+    result = _cli(ws, "incident", "show", *w, expect=2)
+    assert result.stderr == ("incident-mcp: error: no open incident; pass an incident id "
+                             "(list_incidents shows them all)\n")
+    bad = ws.root / "pm.yaml"
+    bad.write_text("whys: [a, '', c]\n", encoding="utf-8")
+    opened = _json(ws, "incident", "open", *w, "--title", "x", "--severity", "P3")
+    result = _cli(ws, "incident", "postmortem", opened["id"], *w, "--file", str(bad), expect=2)
+    assert "why 3 is answered but why 2 is not" in result.stderr
+    result = _cli(ws, "incident", "postmortem", opened["id"], *w, "--file", "-", stdin="oops: 1\n", expect=2)
+    assert "unknown keys ['oops']" in result.stderr
