@@ -131,6 +131,11 @@ def merge(existing: str, generated: str, *, force: bool = False) -> MergeResult:
         anchor = block.name
         if old.content == block.content and old.stored_hash == content_hash(block.content):
             result.unchanged.append(block.name)
+        elif old.content == block.content:
+            # a human already wrote exactly what we generate now: adopt it (only the marker's hash changes),
+            # otherwise it would be reported as "kept your edits" on every run for ever
+            replacements.append((old.start, old.end, wrap(block.name, block.content)))
+            result.updated.append(block.name)
         elif old.edited and not force:
             result.kept_edited.append(block.name)
         else:

@@ -58,7 +58,7 @@ from incident_mcp.errors import ArtifactNotFoundError, PathEscapeError
 from incident_mcp.workspace import Workspace, check_relative
 
 # Core modules that call register_rule / register_gate at import time (imported before each run).
-PLUGIN_MODULES: tuple[str, ...] = ()
+PLUGIN_MODULES: tuple[str, ...] = ("incident_mcp.runbook",)
 
 Severity = Literal["error", "warning"]
 SHELL = "Company OS validate.sh"

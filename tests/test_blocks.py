@@ -60,3 +60,12 @@ def test_hostile_text_cannot_close_a_block() -> None:
     assert [b.name for b in blocks] == ["timeline"]
     assert "after" in replace_block(text, "timeline", "new\n")
     assert "\n" not in inline("a\nb\u2028c|d") and "\\|" in inline("c|d")
+
+
+def test_a_block_edited_to_exactly_the_new_generation_is_adopted_not_reported_as_kept() -> None:
+    human = GENERATED.replace("steps v1", "steps v2")  # the human made the change the generator makes next
+    result = merge(human, GENERATED.replace("steps v1", "steps v2"))
+    assert result.kept_edited == [] and result.updated == ["rollback"]
+    assert [b.name for b in find_blocks(result.text) if b.edited] == []
+    again = merge(result.text, GENERATED.replace("steps v1", "steps v2"))
+    assert again.text == result.text and again.unchanged == ["severity", "rollback"]

@@ -360,7 +360,7 @@ def test_a_rule_registered_for_a_prefix_runs_on_its_files_in_whole_workspace_run
         repo: Repo, team_lead_rule: None) -> None:
     rel = repo.write("standards/ops/incident-runbook.md", "# Runbook\n\nEscalate to the team lead.\n")
     repo.write("standards/other/x.md", "Escalate to the team lead.\n")
-    [problem] = repo.validate()
+    [problem] = [p for p in repo.validate() if p.rule == "runbook.team_language"]  # the runbook's own rule fires too
     assert (problem.file, problem.line, problem.rule) == (rel, 3, "runbook.team_language")
 
 

@@ -8,11 +8,29 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from incident_mcp import __version__
-from incident_mcp.cli import artifact_cmds, context_cmds, demo_cmds, incident_cmds, init_cmds, rollback_cmds, serve_cmds
+from incident_mcp.cli import (
+    artifact_cmds,
+    context_cmds,
+    demo_cmds,
+    incident_cmds,
+    init_cmds,
+    rollback_cmds,
+    runbook_cmds,
+    serve_cmds,
+)
 from incident_mcp.cli.common import error
 from incident_mcp.errors import IncidentMCPError
 
-AREAS: tuple[ModuleType, ...] = (demo_cmds, init_cmds, context_cmds, serve_cmds, rollback_cmds, artifact_cmds, incident_cmds)
+AREAS: tuple[ModuleType, ...] = (
+    demo_cmds,
+    init_cmds,
+    context_cmds,
+    runbook_cmds,
+    incident_cmds,
+    rollback_cmds,
+    artifact_cmds,
+    serve_cmds,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -7,7 +7,7 @@ from types import ModuleType
 from mcp.server import MCPServer
 
 from incident_mcp import __version__
-from incident_mcp.server import artifact_tools, context_tools, guide, incident_tools, rollback_tools
+from incident_mcp.server import artifact_tools, context_tools, guide, incident_tools, rollback_tools, runbook_tools
 from incident_mcp.server.common import ServerContext
 
 INSTRUCTIONS = (
@@ -19,7 +19,14 @@ INSTRUCTIONS = (
     "establish_incident_process, handle_live_incident and post_incident_review walk through each workflow."
 )
 
-AREAS: tuple[ModuleType, ...] = (context_tools, guide, rollback_tools, artifact_tools, incident_tools)
+AREAS: tuple[ModuleType, ...] = (
+    context_tools,
+    runbook_tools,
+    incident_tools,
+    rollback_tools,
+    artifact_tools,
+    guide,
+)
 
 
 def build_server(workspace: str | None = None, *, read_only: bool = False) -> MCPServer:

@@ -1,0 +1,39 @@
+"""MCP tool ``generate_runbook``: the adapter over ``incident_mcp.runbook.generate_runbook``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from mcp.server import MCPServer
+from mcp_types import ToolAnnotations
+from pydantic import Field
+
+from incident_mcp.runbook import GenerationResult, generate_runbook
+from incident_mcp.server.common import ServerContext, tool_errors
+
+
+def register(server: MCPServer, ctx: ServerContext) -> None:
+    """Register ``generate_runbook``; a read-only server does not offer it (it writes files)."""
+    if ctx.read_only:
+        return
+
+    @server.tool(
+        name="generate_runbook",
+        annotations=ToolAnnotations(title="Generate the incident runbook and post-mortem template",
+                                    read_only_hint=False, destructive_hint=False, idempotent_hint=True,
+                                    open_world_hint=False),
+    )
+    def generate_runbook_tool(
+        dry_run: Annotated[bool, Field(description="return each file's full text and a unified diff against the "
+                                                   "file on disk instead of writing")] = False,
+        force: Annotated[bool, Field(description="also replace managed blocks a human edited (text outside the "
+                                                 "blocks is kept even then)")] = False,
+    ) -> GenerationResult:
+        """Write standards/ops/incident-runbook.md and standards/ops/post-mortem-template.md for this company.
+
+        Tailored to company.config.yaml (host, ORM, flags, DNS, cache, error tracker, services) and the RFCs.
+        Generated sections are managed blocks: human text outside them is kept, a block a human edited is kept
+        and reported unless force is set. Running it again with the same inputs changes nothing.
+        """
+        with tool_errors():
+            return generate_runbook(ctx.workspace(), dry_run=dry_run, force=force)
