@@ -17,6 +17,7 @@ from incident_mcp.cli import (
     rollback_cmds,
     runbook_cmds,
     serve_cmds,
+    status_cmds,
 )
 from incident_mcp.cli.common import error
 from incident_mcp.errors import IncidentMCPError
@@ -26,6 +27,7 @@ AREAS: tuple[ModuleType, ...] = (
     init_cmds,
     context_cmds,
     runbook_cmds,
+    status_cmds,
     incident_cmds,
     rollback_cmds,
     artifact_cmds,

@@ -7,7 +7,15 @@ from types import ModuleType
 from mcp.server import MCPServer
 
 from incident_mcp import __version__
-from incident_mcp.server import artifact_tools, context_tools, guide, incident_tools, rollback_tools, runbook_tools
+from incident_mcp.server import (
+    artifact_tools,
+    context_tools,
+    guide,
+    incident_tools,
+    rollback_tools,
+    runbook_tools,
+    status_tools,
+)
 from incident_mcp.server.common import ServerContext
 
 INSTRUCTIONS = (
@@ -22,6 +30,7 @@ INSTRUCTIONS = (
 AREAS: tuple[ModuleType, ...] = (
     context_tools,
     runbook_tools,
+    status_tools,
     incident_tools,
     rollback_tools,
     artifact_tools,

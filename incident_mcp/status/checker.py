@@ -1,0 +1,622 @@
+"""The concurrent status checker: every target at once, each under one whole-request deadline.
+
+One check = one attempt on a fresh connection, plus one re-check on another fresh connection before
+anything is called down: immediately after a quick failure, or — for an attempt still without an answer
+halfway to its deadline — started alongside it (hedged), so a re-check never extends the deadline. If
+the two disagree, the result says so (flapping). A sweep runs all checks under an explicit concurrency
+limit (which is also the connection pool size) and one sweep deadline; a check's deadline starts when it
+gets a slot, so waiting for our own pool never counts against a service.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import ssl
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+import httpcore
+import httpx
+
+from incident_mcp import __version__
+from incident_mcp.errors import TargetError
+from incident_mcp.status import health
+from incident_mcp.status.body import Body, BodyDecodeError, BodyTooLargeError, read_body
+from incident_mcp.status.loop_lag import LoopLag
+from incident_mcp.status.models import (
+    CheckTarget,
+    Finding,
+    Reason,
+    ServiceResult,
+    State,
+    StatusReport,
+)
+from incident_mcp.status.rollup import build_report
+from incident_mcp.status.targets import TargetPolicy, parse_target_url
+from incident_mcp.status.transport import (
+    BlockedAddressError,
+    GuardedTransport,
+    ResolutionError,
+    make_ssl_context,
+)
+
+ProgressCallback = Callable[[ServiceResult, int, int], Awaitable[None]]
+
+_REDIRECT_CODES = (301, 302, 303, 307, 308)
+_NOISE_FREEZE = 0.15  # seconds: hiccups this short happen on any busy machine and never void a verdict
+
+
+def _now() -> float:
+    return asyncio.get_running_loop().time()
+
+
+def _needs_recheck(outcome: _Outcome) -> bool:
+    """Down, or spoiled by our own freeze: either way a (second) attempt must decide."""
+    return outcome.state == "down" or outcome.reason == "overload"
+
+
+def _result(task: asyncio.Future[_Outcome] | None) -> _Outcome | None:
+    """A finished attempt's outcome; None if it never finished (cancelled)."""
+    if task is None or not task.done() or task.cancelled():
+        return None
+    return task.result()
+
+
+def default_max_connections() -> int:
+    """Open sockets a sweep may hold: what the file-descriptor limit leaves, at most 2,048."""
+    try:
+        import resource  # Unix only; Windows has no descriptor limit to respect here
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if soft == resource.RLIM_INFINITY:
+            soft = 4096
+    except (ImportError, OSError, ValueError):  # pragma: no cover - platform dependent
+        soft = 512
+    return max(8, min(2048, soft - 64))
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    """Knobs of a sweep; the defaults suit one service to a few thousand.
+
+    ``max_connections`` is the explicit connection-pool limit (each check may hold two: the attempt and
+    its re-check, so half as many checks run at once). ``max_starting`` bounds the checks connecting and
+    sending at one moment — the CPU-heavy part — so a sweep of many thousands comes in waves that keep
+    our event loop answering. A check's deadline starts when it gets past both, never while it queues
+    behind our own limits. (Measured: pacing starts below about a thousand only delays the slowest
+    targets' deadlines; a thousand starts at once froze the loop for under a second.)
+    """
+
+    max_connections: int = field(default_factory=default_max_connections)
+    max_starting: int = 1024
+    sweep_timeout: float | None = None  # seconds; default: the longest check deadline + 2 s
+    max_body_bytes: int = 1024 * 1024
+    max_redirects: int = 5
+    ca_file: str | None = None
+    hedge_fraction: float = 0.5  # a second attempt starts when the first has no answer by then
+    user_agent: str = f"incident-mcp/{__version__} (status check)"
+
+    def __post_init__(self) -> None:
+        if self.max_connections < 2:
+            raise ValueError("max_connections must be at least 2")
+        if self.max_starting < 1:
+            raise ValueError("max_starting must be at least 1")
+        if not 0 < self.hedge_fraction <= 1:
+            raise ValueError("hedge_fraction must be in (0, 1]")
+
+
+def deadline_seconds(target: CheckTarget) -> float:
+    """A check's whole deadline: ``timeout_ms``, or ``down_ms`` when that is lower (slower is down anyway)."""
+    expect = target.expect
+    limit = min(expect.timeout_ms, expect.down_ms) if expect.down_ms else expect.timeout_ms
+    return limit / 1000
+
+
+@dataclass
+class _Outcome:
+    """One attempt's verdict and measurements."""
+
+    state: State
+    reason: Reason
+    message: str
+    started: float
+    ended: float = 0.0
+    status_code: int | None = None
+    cert_days: float | None = None
+    redirects: int = 0
+    final_url: str | None = None
+    findings: list[Finding] = field(default_factory=list)
+    summary: str = ""  # the message when no finding stands against the response
+
+    @property
+    def latency_ms(self) -> int:
+        return max(0, round((self.ended - self.started) * 1000))
+
+
+@dataclass
+class _Progress:
+    """What an attempt learnt before its deadline cut it short."""
+
+    status_code: int | None = None
+    cert_days: float | None = None
+    redirects: int = 0
+    url: str = ""
+    reading_body: bool = False
+    sent: Callable[[], None] | None = None
+
+    async def trace(self, event: str, info: dict[str, Any]) -> None:
+        """httpcore's trace hook: tell the sweep once the request is on the wire."""
+        if event == "http11.send_request_body.complete" and self.sent is not None:
+            self.sent()
+
+
+class Checker:
+    """Runs checks over one transport; use ``async with`` (or ``check_targets`` for a whole sweep)."""
+
+    def __init__(self, policy: TargetPolicy, options: CheckOptions | None = None,
+                 lag: LoopLag | None = None) -> None:
+        self.policy = policy
+        self.options = options or CheckOptions()
+        self.lag = lag or LoopLag()
+        self._transport = GuardedTransport(policy=policy, ssl_context=make_ssl_context(self.options.ca_file),
+                                           max_connections=self.options.max_connections)
+        self._headers = {
+            "User-Agent": self.options.user_agent,
+            "Accept": "application/health+json, application/json;q=0.9, */*;q=0.5",
+            "Accept-Encoding": "gzip, deflate",
+            "Cache-Control": "no-cache",
+        }
+
+    async def __aenter__(self) -> Checker:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._transport.aclose()
+
+    # ---- one check: attempt, re-check, verdict ---------------------------------------------------
+
+    async def check(self, target: CheckTarget, sent: Callable[[], None] | None = None) -> ServiceResult:
+        """Check one target within its deadline; never raises for anything the service does.
+
+        ``sent`` is called once the first request is on the wire (or the first attempt ended).
+        """
+        budget = deadline_seconds(target)
+        start = _now()
+        deadline = start + budget
+        first = asyncio.ensure_future(self._attempt(target, deadline, budget, sent))
+        second: asyncio.Future[_Outcome] | None = None
+        try:
+            await asyncio.wait({first}, timeout=budget * self.options.hedge_fraction)
+            if first.done():  # the usual case: one task, no hedge
+                if sent is not None:
+                    sent()
+                outcome = first.result()
+                if not _needs_recheck(outcome) or _now() >= deadline:
+                    return self._verdict(target, outcome, None, 1, start)
+                recheck = await self._attempt(target, deadline, deadline - _now())  # a fresh connection
+                return self._verdict(target, outcome, recheck, 2, start)
+            if _now() >= deadline:  # our own freeze left no time for a second attempt
+                await asyncio.wait({first})
+                return self._verdict(target, first.result(), None, 1, start)
+            # No answer halfway to the deadline: a second attempt alongside, on a fresh connection.
+            second = asyncio.ensure_future(self._attempt(target, deadline, deadline - _now()))
+            pending: set[asyncio.Future[_Outcome]] = {first, second}
+            while pending:
+                done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                if any(not _needs_recheck(task.result()) for task in done):
+                    break
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.wait(pending)
+            return self._verdict(target, _result(first), _result(second), 2, start)
+        finally:
+            for leftover in [first] + ([second] if second is not None else []):
+                if not leftover.done():
+                    leftover.cancel()
+
+    def _verdict(self, target: CheckTarget, first: _Outcome | None, second: _Outcome | None,
+                 attempts: int, start: float) -> ServiceResult:
+        findings: list[Finding] = []
+        flapping = False
+        if first is None and second is not None and second.state not in ("up", "degraded"):
+            chosen = second  # the first was cancelled because the second was conclusive (e.g. blocked)
+        elif first is None and second is not None:  # the hedge answered while the first attempt hung
+            waited = round((second.started - start) * 1000)
+            findings.append(Finding(code="slow", state="degraded",
+                                    message=f"first attempt: no complete response after {waited:,} ms"))
+            chosen, flapping = second, True
+            if chosen.state == "up":
+                chosen = replace(chosen, state="degraded", reason="slow",
+                                 message=f"first attempt had no response after {waited:,} ms; a re-check on "
+                                         f"a fresh connection answered ({chosen.message})")
+        elif first is None:
+            chosen = _Outcome("unknown", "error", "the check was cancelled before any attempt finished", start,
+                              ended=_now())
+        elif first.reason == "overload" and second is not None and second.reason != "overload":
+            # Our own freeze spoiled the first attempt: it is no evidence either way; the second decides.
+            findings.append(Finding(code="overload", state="unknown", message=f"first attempt: {first.message}"))
+            chosen = second
+        elif first.state != "down" or second is None:
+            chosen = first
+        elif second.state in ("up", "degraded"):
+            flapping = True
+            findings.append(Finding(code=first.reason, state="down", message=f"first attempt: {first.message}"))
+            chosen = replace(second, state="degraded", reason=first.reason,
+                             message=f"first attempt failed ({first.message}); a re-check on a fresh "
+                                     f"connection got {second.message}")
+        elif second.state == "unknown":
+            findings.append(Finding(code=first.reason, state="down", message=f"first attempt: {first.message}"))
+            chosen = replace(second, message=f"{second.message} (first attempt: {first.message})")
+        else:  # both down: name the more specific reason of the two
+            chosen = second if first.reason == "timeout" and second.reason != "timeout" else first
+            other = second if chosen is first else first
+            if other.reason != chosen.reason:
+                chosen = replace(chosen, message=f"{chosen.message}; re-check: {other.message}")
+        return ServiceResult(
+            name=target.name, url=target.url, critical=target.critical, state=chosen.state,
+            reason=chosen.reason, message=chosen.message, status_code=chosen.status_code,
+            latency_ms=chosen.latency_ms, cert_days=chosen.cert_days, flapping=flapping, attempts=attempts,
+            redirects=chosen.redirects, final_url=chosen.final_url if chosen.final_url != target.url else None,
+            findings=findings + chosen.findings,
+        )
+
+    # ---- one attempt: redirects, body, expectations ----------------------------------------------
+
+    async def _attempt(self, target: CheckTarget, deadline: float, budget: float,
+                       sent: Callable[[], None] | None = None) -> _Outcome:
+        start = _now()
+        progress = _Progress(url=target.url, sent=sent)
+        outcome: _Outcome | None = None
+        try:
+            async with asyncio.timeout_at(deadline):
+                outcome = await self._fetch(target, start, progress)
+        except TimeoutError:
+            outcome = None
+        end = _now()
+        if outcome is None:
+            outcome = self._timed_out(target, start, end, progress, budget)
+            outcome = self._own_stall_verdict(outcome, late=end - deadline, budget=budget)
+        return self._discount_own_stalls(outcome, target)
+
+    def _own_stall_verdict(self, outcome: _Outcome, *, late: float, budget: float) -> _Outcome:
+        """A timeout is ours, not the service's, if our loop froze across the deadline or for long within it.
+
+        A busy loop that still turns every few milliseconds is fine; what loses a response is a freeze:
+        data that arrived during it was not read before the deadline fired (late).
+        """
+        worst = self.lag.worst(outcome.started, outcome.ended)
+        if late <= max(_NOISE_FREEZE, 0.1 * budget) and worst <= max(_NOISE_FREEZE, 0.25 * budget):
+            return outcome
+        frozen = max(late, worst)
+        return replace(outcome, state="unknown", reason="overload",
+                       message=f"inconclusive: our own event loop froze for {frozen:.1f} s during this check "
+                               f"({outcome.message})")
+
+    def _timed_out(self, target: CheckTarget, start: float, end: float, progress: _Progress,
+                   budget: float) -> _Outcome:
+        limit = f"{round(budget * 1000):,} ms"
+        expect = target.expect
+        if expect.down_ms and expect.down_ms < expect.timeout_ms:
+            limit += " (the down threshold)"
+        if progress.status_code is not None and progress.reading_body:
+            message = f"HTTP {progress.status_code} arrived but the body did not complete within {limit}"
+        else:
+            message = f"no response within {limit}"
+        return _Outcome("down", "timeout", message, start, ended=end, status_code=progress.status_code,
+                        cert_days=progress.cert_days, redirects=progress.redirects,
+                        final_url=progress.url)
+
+    def _discount_own_stalls(self, outcome: _Outcome, target: CheckTarget) -> _Outcome:
+        """Latency inflated by our own stalls is not counted against the service as slowness."""
+        slow = [f for f in outcome.findings if f.code == "slow"]
+        if not slow:
+            return outcome
+        stalled = self.lag.stalled(outcome.started, outcome.ended)
+        if outcome.latency_ms - stalled * 1000 > target.expect.degraded_ms:
+            return outcome
+        kept = [f for f in outcome.findings if f.code != "slow"]
+        note = Finding(code="overload", state="unknown",
+                       message=f"latency {outcome.latency_ms:,} ms includes {stalled:.1f} s of our own stalls; "
+                               "not counted as slow")
+        return _settle(replace(outcome, findings=[*kept, note]))
+
+    async def _fetch(self, target: CheckTarget, start: float, progress: _Progress) -> _Outcome:
+        try:
+            url = parse_target_url(target.url)
+        except TargetError as err:
+            return self._blocked(start, progress, str(err))
+        visited = {str(url)}
+        while True:
+            progress.url = str(url)
+            refusal = self.policy.literal_refusal(url.host)
+            if refusal:
+                return self._blocked(start, progress, refusal)
+            request = httpx.Request("GET", url, headers=self._headers)
+            if progress.sent is not None:
+                request.extensions["trace"] = progress.trace
+            try:
+                response = await self._transport.handle_async_request(request)
+            except Exception as err:  # every failure of the service is a verdict, not a crash
+                return self._failed(err, start, progress)
+            try:
+                progress.status_code = response.status_code
+                days = tls_chain_days(response)
+                if days is not None:
+                    progress.cert_days = days if progress.cert_days is None else min(days, progress.cert_days)
+                location = response.headers.get("location")
+                code = response.status_code
+                if code in _REDIRECT_CODES and location and not health.redirect_expected(code, target.expect.status):
+                    next_url, problem = self._next_hop(url, location, visited, progress)
+                    if problem is not None:
+                        return problem(start)
+                    assert next_url is not None
+                    url = next_url
+                    continue
+                return await self._judge(target, response, start, progress)
+            except Exception as err:
+                return self._failed(err, start, progress)
+            finally:
+                await response.aclose()  # aborts the connection; never waits, so it finishes even if cancelled
+
+    def _next_hop(self, url: httpx.URL, location: str, visited: set[str], progress: _Progress,
+                  ) -> tuple[httpx.URL | None, Callable[[float], _Outcome] | None]:
+        progress.redirects += 1
+        hops = progress.redirects
+        try:
+            next_url = url.join(location)
+        except (httpx.InvalidURL, ValueError):
+            return None, lambda s: self._outcome(s, progress, "down", "redirects",
+                                                 f"redirect {hops} has an invalid Location")
+        if next_url.scheme not in ("http", "https") or not next_url.host:
+            return None, lambda s: self._blocked(s, progress, f"redirect {hops} leads to a non-http(s) URL "
+                                                              f"({next_url.scheme}:)")
+        if str(next_url) in visited:
+            return None, lambda s: self._outcome(s, progress, "down", "redirects",
+                                                 f"redirect loop: hop {hops} returns to {_short(next_url)}")
+        if hops > self.options.max_redirects:
+            return None, lambda s: self._outcome(s, progress, "down", "redirects",
+                                                 f"more than {self.options.max_redirects} redirects")
+        visited.add(str(next_url))
+        return next_url, None
+
+    async def _judge(self, target: CheckTarget, response: httpx.Response, start: float,
+                     progress: _Progress) -> _Outcome:
+        expect = target.expect
+        content_type = response.headers.get("content-type", "")
+        findings: list[Finding] = []
+        status = health.status_finding(response.status_code, expect)
+        if status:
+            findings.append(status)
+        findings += health.header_findings(response.headers, expect)
+        keep = health.needs_body(expect, content_type)
+        body: Body | None = None
+        progress.reading_body = True
+        try:
+            body = await read_body(response.aiter_raw(), encoding=response.headers.get("content-encoding", ""),
+                                   cap=self.options.max_body_bytes, keep=keep)
+        except BodyTooLargeError as err:
+            findings.append(Finding(code="too_large", state="degraded", message=str(err)))
+        except BodyDecodeError as err:
+            findings.append(Finding(code="protocol", state="degraded", message=str(err)))
+        ended = _now()
+        if keep:
+            findings += self._body_findings(body, expect, content_type)
+        if progress.cert_days is not None and progress.cert_days < expect.cert_min_days:
+            findings.append(Finding(code="tls_expiring", state="degraded",
+                                    message=f"a certificate in the chain expires in {progress.cert_days:.1f} days "
+                                            f"(minimum {expect.cert_min_days})"))
+        latency = round((ended - start) * 1000)
+        if latency > expect.degraded_ms:
+            findings.append(Finding(code="slow", state="degraded",
+                                    message=f"{latency:,} ms (degraded above {expect.degraded_ms:,} ms)"))
+        outcome = self._outcome(start, progress, "up", "ok", "")
+        outcome.ended, outcome.findings = ended, findings
+        outcome.summary = f"HTTP {response.status_code} in {latency:,} ms"
+        return _settle(outcome)
+
+    def _body_findings(self, body: Body | None, expect: Any, content_type: str) -> list[Finding]:
+        if body is None:
+            return [Finding(code="assertion", state="degraded",
+                            message="body conditions could not be checked (body not read in full)")]
+        if not body.decoded:
+            return [Finding(code="assertion", state="degraded",
+                            message="body conditions could not be checked (unsupported content-encoding)")]
+        findings: list[Finding] = []
+        document: Any = None
+        if health.media_type(content_type) == health.HEALTH_JSON or expect.json_fields:
+            document = health.parse_json(body.data)
+        if health.media_type(content_type) == health.HEALTH_JSON:
+            if health.is_missing(document):
+                findings.append(Finding(code="health", state="degraded",
+                                        message="application/health+json body is not valid JSON"))
+            else:
+                findings += health.health_findings(document)
+        if expect.json_fields:
+            if health.is_missing(document):
+                findings.append(Finding(code="assertion", state="degraded",
+                                        message="body is not JSON, so its json conditions cannot hold"))
+            else:
+                findings += health.json_findings(document, expect.json_fields)
+        if expect.body_matches or expect.body_not_matches:
+            findings += health.body_findings(health.decode_text(body.data, content_type), expect)
+        return findings
+
+    # ---- outcomes --------------------------------------------------------------------------------
+
+    @staticmethod
+    def _outcome(start: float, progress: _Progress, state: State, reason: Reason, message: str) -> _Outcome:
+        return _Outcome(state, reason, message, start, ended=_now(),
+                        status_code=progress.status_code, cert_days=progress.cert_days,
+                        redirects=progress.redirects, final_url=progress.url)
+
+    def _blocked(self, start: float, progress: _Progress, why: str) -> _Outcome:
+        where = f"redirect {progress.redirects}: " if progress.redirects else ""
+        return self._outcome(start, progress, "unknown", "blocked", f"not probed: {where}{why}")
+
+    def _failed(self, err: Exception, start: float, progress: _Progress) -> _Outcome:
+        state, reason, message = classify_error(err)
+        if progress.redirects:
+            message = f"{message} (after {progress.redirects} redirect{'s' if progress.redirects > 1 else ''})"
+        return self._outcome(start, progress, state, reason, message)
+
+
+def _settle(outcome: _Outcome) -> _Outcome:
+    """``outcome`` with its verdict taken from the worst of its findings (up when none stands)."""
+    verdict = health.worst([f for f in outcome.findings if f.state != "unknown"])
+    if verdict is None:
+        return replace(outcome, state="up", reason="ok", message=outcome.summary)
+    return replace(outcome, state=verdict.state, reason=verdict.code, message=verdict.message)
+
+
+def _short(url: httpx.URL) -> str:
+    text = str(url)
+    return text if len(text) <= 80 else text[:77] + "…"
+
+
+def classify_error(err: BaseException) -> tuple[State, Reason, str]:
+    """A failure to get a response, as a state, reason code and one line, from its cause chain."""
+    chain: list[BaseException] = []
+    node: BaseException | None = err
+    while node is not None and len(chain) < 12:
+        chain.append(node)
+        node = node.__cause__ or node.__context__
+    for exc in chain:
+        if isinstance(exc, BlockedAddressError):
+            return "unknown", "blocked", f"not probed: {exc.reason}"
+        if isinstance(exc, ResolutionError):
+            if exc.temporary:
+                return "unknown", "dns", f"{exc} — our resolver failed, not necessarily the service"
+            return "down", "dns", str(exc)
+        if isinstance(exc, ssl.SSLCertVerificationError):
+            return "down", "tls", f"TLS certificate rejected: {exc.verify_message or exc.reason}"
+        if isinstance(exc, ssl.SSLError):
+            return "down", "tls", f"TLS handshake failed: {exc.reason or exc}"
+        if isinstance(exc, ConnectionRefusedError):
+            return "down", "refused", "connection refused (nothing listening)"
+        if isinstance(exc, ConnectionResetError | BrokenPipeError | ConnectionAbortedError):
+            return "down", "reset", "connection reset by the server"
+        if isinstance(exc, OSError) and exc.errno == errno.ENETUNREACH:
+            return "unknown", "network", "our machine has no route to that network"
+        if isinstance(exc, OSError) and exc.errno == errno.EHOSTUNREACH:
+            return "down", "unreachable", "no route to host"
+        if isinstance(exc, TimeoutError):
+            return "down", "timeout", "timed out"
+    for exc in chain:
+        if isinstance(exc, httpcore.RemoteProtocolError | httpcore.ReadError | httpcore.WriteError):
+            text = str(exc) or type(exc).__name__
+            if "disconnected" in text.lower() or "peer closed" in text.lower() or not str(exc):
+                return "down", "reset", "the server closed the connection without a complete response"
+            return "down", "protocol", f"invalid HTTP from the server: {text[:120]}"
+    if any(isinstance(exc, httpcore.ConnectError) for exc in chain):
+        cause = next((exc for exc in reversed(chain) if isinstance(exc, OSError)), None)
+        if cause is not None:
+            return "down", "refused", f"could not connect: {str(cause)[:120]}"
+    return "unknown", "error", f"checker error: {type(chain[-1]).__name__}: {str(chain[-1])[:120]}"
+
+
+def tls_chain_days(response: httpx.Response) -> float | None:
+    """Days until the earliest certificate of the verified chain expires (None for plain HTTP)."""
+    stream = response.extensions.get("network_stream")
+    ssl_object = stream.get_extra_info("ssl_object") if stream is not None else None
+    if ssl_object is None:
+        return None
+    chain_of = getattr(ssl_object, "get_verified_chain", None) or getattr(
+        getattr(ssl_object, "_sslobj", None), "get_verified_chain", None)  # public only from Python 3.13
+    expiries: list[float] = []
+    try:
+        certificates = chain_of() if chain_of is not None else []
+        for certificate in certificates:
+            info = certificate.get_info() if hasattr(certificate, "get_info") else {}
+            if info.get("notAfter"):
+                expiries.append(ssl.cert_time_to_seconds(info["notAfter"]))
+        if not expiries:
+            leaf = ssl_object.getpeercert() or {}
+            if leaf.get("notAfter"):
+                expiries.append(ssl.cert_time_to_seconds(leaf["notAfter"]))
+    except (ValueError, ssl.SSLError, AttributeError):
+        return None
+    if not expiries:
+        return None
+    return round((min(expiries) - time.time()) / 86400, 2)
+
+
+# ---- a whole sweep ---------------------------------------------------------------------------------
+
+
+async def check_targets(targets: Sequence[CheckTarget], *, policy: TargetPolicy,
+                        options: CheckOptions | None = None,
+                        on_result: ProgressCallback | None = None) -> StatusReport:
+    """Check every target concurrently; results come back in the order given, complete or not.
+
+    Targets still waiting or running when the sweep deadline passes are reported ``unknown``
+    (``not_checked``) and the report is marked partial.
+    """
+    options = options or CheckOptions()
+    checked_at = datetime.now(UTC)
+    t0 = _now()
+    results: list[ServiceResult | None] = [None] * len(targets)
+    running: set[int] = set()
+    sweep_budget = options.sweep_timeout or (max((deadline_seconds(t) for t in targets), default=0.0) + 2.0)
+    in_flight = asyncio.Semaphore(max(1, options.max_connections // 2))
+    starting = asyncio.Semaphore(options.max_starting)
+    lag = LoopLag()
+    done = 0
+
+    async def one(index: int, target: CheckTarget) -> None:
+        nonlocal done
+        async with in_flight:
+            await starting.acquire()
+            held = [True]
+
+            def sent() -> None:
+                if held[0]:
+                    held[0] = False
+                    starting.release()
+
+            running.add(index)
+            try:
+                result = await checker.check(target, sent)
+            finally:
+                sent()
+            results[index] = result
+            running.discard(index)
+        done += 1
+        if on_result is not None:
+            with contextlib.suppress(Exception):  # progress is best effort: it must not stop the sweep
+                await on_result(result, done, len(targets))
+
+    async with Checker(policy, options, lag) as checker:
+        ticker = asyncio.ensure_future(lag.run())
+        try:
+            async with asyncio.timeout(sweep_budget), asyncio.TaskGroup() as group:
+                for index, target in enumerate(targets):
+                    group.create_task(one(index, target))
+        except TimeoutError:
+            pass  # the sweep deadline: unfinished checks are reported below
+        finally:
+            ticker.cancel()
+
+    final: list[ServiceResult] = []
+    for index, target in enumerate(targets):
+        result = results[index]
+        if result is None:
+            what = "was still running" if index in running else "had not started"
+            result = ServiceResult(name=target.name, url=target.url, critical=target.critical, state="unknown",
+                                   reason="not_checked",
+                                   message=f"the sweep deadline ({sweep_budget:.1f} s) passed while this check "
+                                           f"{what}")
+        final.append(result)
+    notes = []
+    spoiled = sum(1 for r in final if r.reason == "overload")
+    if spoiled or lag.worst() > 0.5:
+        notes.append(f"our own event loop froze for up to {lag.worst():.1f} s during the sweep; "
+                     + (f"{spoiled} timing verdict(s) it may have spoiled are reported unknown (overload)"
+                        if spoiled else "no verdict depended on it"))
+    return build_report(final, checked_at=checked_at, duration=_now() - t0,
+                        partial=any(r.reason == "not_checked" for r in final), notes=notes)

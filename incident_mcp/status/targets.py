@@ -1,0 +1,151 @@
+"""What may be probed: targets from the config or from URLs, and the policy for private addresses.
+
+The agent's ad-hoc URLs may reach only public addresses; a service declared in the config (or a host or
+network listed in ``incident_response.allow_private_targets``) may be anywhere, because the person who
+wrote the config chose it. A human's own URLs on the command line use the permissive policy.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import httpx
+
+from incident_mcp.config import CompanyConfig, Expectations
+from incident_mcp.errors import ConfigError, TargetError
+from incident_mcp.status.addresses import IPAddress, canonical_host, non_public_category, parse_ip
+from incident_mcp.status.models import CheckTarget
+
+MAX_URL_LENGTH = 2048
+_UNSAFE = re.compile(r"[\s\x00-\x1f\x7f]")
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_target_url(url: str) -> httpx.URL:
+    """``url`` as an http(s) URL with a host, or a TargetError saying what is accepted."""
+    if not isinstance(url, str) or not url.strip():
+        raise TargetError("empty URL; expected http:// or https:// followed by a host")
+    if len(url) > MAX_URL_LENGTH:
+        raise TargetError(f"URL is {len(url)} characters; the limit is {MAX_URL_LENGTH}")
+    if _UNSAFE.search(url.strip()):
+        raise TargetError(f"URL {url[:80]!r} contains whitespace or control characters")
+    try:
+        parsed = httpx.URL(url.strip())
+    except (httpx.InvalidURL, ValueError) as err:
+        raise TargetError(f"URL {url[:80]!r} does not parse: {err}") from None
+    if parsed.scheme not in ("http", "https"):
+        raise TargetError(f"URL {url[:80]!r}: only http:// and https:// can be checked")
+    if not parsed.host:
+        raise TargetError(f"URL {url[:80]!r} has no host")
+    return parsed
+
+
+@dataclass(frozen=True)
+class TargetPolicy:
+    """Which addresses a sweep may connect to; checked again at every connection, redirects included."""
+
+    block_private: bool = True
+    allowed_hosts: frozenset[str] = frozenset()
+    allowed_networks: tuple[IPNetwork, ...] = field(default_factory=tuple)
+
+    @classmethod
+    def permissive(cls) -> TargetPolicy:
+        """Any address: for URLs a human typed on their own machine."""
+        return cls(block_private=False)
+
+    @classmethod
+    def for_agent(cls, config: CompanyConfig | None) -> TargetPolicy:
+        """Public addresses, plus declared service hosts and ``allow_private_targets``."""
+        if config is None:
+            return cls()
+        section = config.incident_response
+        hosts = {canonical_host(httpx.URL(s.url).host) for s in section.services}
+        networks: list[IPNetwork] = []
+        for index, entry in enumerate(section.allow_private_targets):
+            text = entry.strip()
+            try:
+                networks.append(ipaddress.ip_network(text, strict=False))
+                continue
+            except ValueError:
+                pass
+            if not text or "/" in text or any(ch.isspace() for ch in text):
+                raise ConfigError(f"{entry!r} is neither a host name, an IP address nor a CIDR network "
+                                  "(e.g. 10.0.0.0/8)",
+                                  field=f"incident_response.allow_private_targets[{index}]")
+            hosts.add(canonical_host(text))
+        return cls(block_private=True, allowed_hosts=frozenset(hosts), allowed_networks=tuple(networks))
+
+    def refusal(self, host: str, address: IPAddress) -> str | None:
+        """Why connecting to ``address`` (resolved from ``host``) is refused, or None if allowed."""
+        if not self.block_private:
+            return None
+        category = non_public_category(address)
+        if category is None:
+            return None
+        if canonical_host(host) in self.allowed_hosts:
+            return None
+        if any(address.version == net.version and address in net for net in self.allowed_networks):
+            return None
+        return (f"{address} is a {category} address; only services declared in incident_response.services "
+                "or hosts in allow_private_targets may be private")
+
+    def literal_refusal(self, host: str) -> str | None:
+        """The refusal for a host that spells an IP address (any spelling), without resolving names."""
+        address = parse_ip(host)
+        return self.refusal(host, address) if address is not None else None
+
+
+def service_targets(config: CompanyConfig, names: Sequence[str] | None = None) -> list[CheckTarget]:
+    """Targets for the named services (default: the critical ones); unknown names are a ConfigError."""
+    services = config.critical_services() if names is None else [config.service(n) for n in _unique(names)]
+    return [CheckTarget(name=s.name, url=s.url, expect=s.expect, critical=s.critical, declared=True)
+            for s in services]
+
+
+def url_targets(urls: Iterable[str], *, config: CompanyConfig | None = None,
+                expect: Expectations | None = None) -> list[CheckTarget]:
+    """Targets for ad-hoc URLs; a URL that is a configured service's URL checks as that service."""
+    by_url = {s.url: s for s in config.incident_response.services} if config is not None else {}
+    targets: list[CheckTarget] = []
+    for url in _unique(urls):
+        parse_target_url(url)
+        service = by_url.get(url.strip())
+        if service is not None:
+            targets.append(CheckTarget(name=service.name, url=service.url, expect=service.expect,
+                                       critical=service.critical, declared=True))
+        else:
+            targets.append(CheckTarget(name=url.strip(), url=url.strip(), expect=expect or Expectations()))
+    return targets
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    seen: dict[str, None] = {}
+    for item in items:
+        seen.setdefault(item, None)
+    return list(seen)
+
+
+MAX_AD_HOC_URLS = 50
+
+
+def select_targets(config: CompanyConfig | None, services: Sequence[str] | None = None,
+                   urls: Sequence[str] | None = None, *, max_urls: int | None = MAX_AD_HOC_URLS,
+                   expect: Expectations | None = None) -> list[CheckTarget]:
+    """What a status check probes: named services and URLs, or (neither given) the critical services."""
+    if urls and max_urls is not None and len(urls) > max_urls:
+        raise TargetError(f"{len(urls)} URLs given; at most {max_urls} ad-hoc URLs per check "
+                          "(declare the rest in incident_response.services)")
+    if services and config is None:
+        raise TargetError("services can only be named with a company.config.yaml; pass urls instead")
+    if not services and not urls:
+        if config is None or not config.incident_response.services:
+            raise TargetError("no services configured: add incident_response.services to company.config.yaml "
+                              "(name, url, critical) or pass urls")
+        return service_targets(config)
+    targets = service_targets(config, services) if services and config is not None else []
+    known = {t.url for t in targets}
+    targets += [t for t in url_targets(urls or [], config=config, expect=expect) if t.url not in known]
+    return targets
