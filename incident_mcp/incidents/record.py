@@ -7,6 +7,7 @@ managed blocks are rendered from it (``document.py``). Timestamps are ISO 8601 U
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -330,10 +331,14 @@ def incident_files(ws: Workspace) -> Iterator[tuple[int, Path]]:
     if not folder.is_dir():
         return
     found: list[tuple[int, Path]] = []
-    for entry in folder.iterdir():
-        match = FILE_RE.match(entry.name)
-        if match and not is_temp_name(entry.name) and entry.is_file() and ws.contains(entry):
-            found.append((int(match.group(1)), entry))
+    with os.scandir(folder) as listing:  # the folder is confined already: only a link can lead out of it
+        for entry in listing:
+            match = FILE_RE.match(entry.name)
+            if not match or is_temp_name(entry.name) or not entry.is_file():
+                continue
+            path = folder / entry.name
+            if not entry.is_symlink() or ws.contains(path):
+                found.append((int(match.group(1)), path))
     yield from sorted(found)
 
 
