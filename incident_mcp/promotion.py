@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import hashlib
 import json
 import os
@@ -231,7 +232,12 @@ def _lock_name(rel: str) -> str:
 
 
 def _append_line(ws: Workspace, log_path: Path, line: str) -> None:
-    """Append one line to the audit log in one write (O_APPEND), never through a symlink."""
+    """Append one line to the audit log in one write (O_APPEND), never through a symlink.
+
+    All or nothing (the caller holds the audit-log lock): a short write (disk full half-way) or a
+    failed fsync cuts the log back to its old length and raises, so the promotion is rolled back
+    without leaving half a line, or a line for a change that did not happen.
+    """
     log_path.parent.mkdir(parents=True, exist_ok=True)
     ws.path(AUDIT_LOG)  # re-check after creating the folder
     flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
@@ -246,8 +252,15 @@ def _append_line(ws: Workspace, log_path: Path, line: str) -> None:
         prefix = b""
         if size and os.pread(fd, 1, size - 1) != b"\n":
             prefix = b"\n"
-        os.write(fd, prefix + line.encode("utf-8") + b"\n")
-        os.fsync(fd)
+        data = prefix + line.encode("utf-8") + b"\n"
+        try:
+            if os.write(fd, data) != len(data):
+                raise OSError(errno.ENOSPC, f"short write to {AUDIT_LOG} (is the disk full?)")
+            os.fsync(fd)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, size)
+            raise
     finally:
         os.close(fd)
 

@@ -174,6 +174,49 @@ def test_a_pending_record_naming_a_path_outside_the_workspace_is_dropped_without
     assert _pending(probe_ws) == [] and _log_lines(probe_ws) == [] and outside.read_text() == "x"
 
 
+# ---- disk full and I/O errors in the one writer that bypasses atomic_write: the audit-log append ---------------
+
+
+def _is_audit_log(fd: int) -> bool:
+    try:
+        return os.readlink(f"/proc/self/fd/{fd}").endswith("promotions.log")
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("stage", ["short-write", "write-enospc", "fsync-eio"])
+def test_a_failed_audit_append_leaves_log_and_status_as_they_were(
+        probe_ws: Workspace, monkeypatch: pytest.MonkeyPatch, stage: str) -> None:
+    promote(probe_ws, PROBE, "review")  # a log with one line already
+    log = probe_ws.root / AUDIT_LOG
+    log_before, file_before = log.read_bytes(), (probe_ws.root / PROBE_REL).read_bytes()
+    real_write, real_fsync = os.write, os.fsync
+
+    def write(fd: int, data: bytes) -> int:
+        if stage == "fsync-eio" or not _is_audit_log(fd):
+            return real_write(fd, data)
+        if stage == "short-write":  # the disk filled up half-way through the line
+            return real_write(fd, bytes(data)[: len(data) // 2])
+        raise OSError(28, os.strerror(28))
+
+    def fsync(fd: int) -> None:
+        if _is_audit_log(fd):
+            raise OSError(5, os.strerror(5))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "write", write)
+    if stage == "fsync-eio":
+        monkeypatch.setattr(os, "fsync", fsync)
+    with pytest.raises(OSError):
+        promote(probe_ws, PROBE, "approved")
+    monkeypatch.undo()
+    assert log.read_bytes() == log_before
+    assert (probe_ws.root / PROBE_REL).read_bytes() == file_before
+    assert _pending(probe_ws) == [] and list(probe_ws.root.rglob(f"*{TEMP_MARK}*")) == []
+    promote(probe_ws, PROBE, "approved")  # and the next attempt goes through cleanly
+    assert _log_lines(probe_ws) == [f"{PROBE_REL}: draft → review", f"{PROBE_REL}: review → approved"]
+
+
 # ---- the next start sweeps leftovers ---------------------------------------------------------------------------
 
 
