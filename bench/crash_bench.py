@@ -12,6 +12,8 @@ CLI's own start-up repairs) leaves no temp file behind. Prints one line of figur
     python bench/crash_bench.py --mode exec           # each worker a fresh interpreter (slower, ~1 s/kill)
     python bench/crash_bench.py --kills 1000 --seed 3
     python bench/crash_bench.py --double torn --kills 20   # self-test: a non-atomic writer must be caught
+    python bench/crash_bench.py --points --rounds 20       # deterministic: a kill before every write step
+                                                           # of every writer (like SQLite's crash tests)
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from tests.crash_worker import DOUBLES, Figures, crash_loop  # noqa: E402
+from tests.crash_worker import DOUBLES, Figures, crash_loop, crash_points  # noqa: E402
 
 
 def main() -> int:
@@ -38,6 +40,9 @@ def main() -> int:
     parser.add_argument("--mode", choices=["fork", "exec"], default="fork")
     parser.add_argument("--double", choices=DOUBLES, help="replace the core's writes with a broken double")
     parser.add_argument("--keep", action="store_true", help="keep the workspace and the intent log")
+    parser.add_argument("--points", action="store_true",
+                        help="instead of random kills: kill each writer before each of its write steps in turn")
+    parser.add_argument("--rounds", type=int, default=5, help="with --points: sweeps over the growing workspace")
     args = parser.parse_args()
 
     top = Path(tempfile.mkdtemp(prefix="crash-bench-"))
@@ -45,18 +50,25 @@ def main() -> int:
 
     def progress(done: int, figures: Figures) -> None:
         if done % 25 == 0 or done == args.kills:
-            print(f"  {done}/{args.kills} kills, {time.monotonic() - started:.0f} s, failures so far: "
+            total = "" if args.points else f"/{args.kills}"
+            print(f"  {done}{total} kills, {time.monotonic() - started:.0f} s, failures so far: "
                   f"{figures.failures}", file=sys.stderr, flush=True)
 
+    points = None
     try:
-        figures = crash_loop(top / "ws", args.kills, seed=args.seed, max_delay=args.max_delay, mode=args.mode,
-                             double=args.double, progress=progress)
+        if args.points:
+            figures, points = crash_points(top / "ws", rounds=args.rounds, progress=progress)
+        else:
+            figures = crash_loop(top / "ws", args.kills, seed=args.seed, max_delay=args.max_delay, mode=args.mode,
+                                 double=args.double, progress=progress)
     finally:
         if args.keep:
             print(f"workspace kept at {top}", file=sys.stderr)
         else:
             shutil.rmtree(top, ignore_errors=True)
-    print(f"mode: {args.mode}, seed: {args.seed}, {time.monotonic() - started:.0f} s")
+    how = f"crash points: {points} ({args.rounds} rounds)" if points is not None else \
+        f"mode: {args.mode}, seed: {args.seed}"
+    print(f"{how}, {time.monotonic() - started:.0f} s")
     print(figures.summary())
     for line in figures.details:
         print("  " + line.replace("\n", "\n    "))

@@ -247,12 +247,48 @@ def _run_op(ws: Workspace, log: IntentLog, write: Callable[[Path, str], None], r
         raise ValueError(f"unknown op {op!r}")
 
 
+def die_before_write_step(root: Path, step: int) -> None:
+    """SIGKILL this process just before its ``step``-th file-system write step inside ``root`` (1-based).
+
+    Write steps are the audit events of opening a file for writing (creating a temp file, a lock, the
+    audit log), renaming, linking, removing and creating folders: every boundary inside ``atomic_write``,
+    ``create_exclusive`` and the promotion's pending record and log append.
+    """
+    prefix = str(root) + os.sep
+    seen = [0]
+    writing_flags = os.O_WRONLY | os.O_RDWR | os.O_CREAT
+
+    def hook(event: str, args: tuple[Any, ...]) -> None:
+        if event == "open":
+            path, mode, flags = args
+            writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (
+                isinstance(flags, int) and bool(flags & writing_flags))
+        elif event in ("os.rename", "os.link", "os.remove", "os.mkdir", "os.rmdir"):
+            path, writing = args[0], True
+        else:
+            return
+        if not writing or not isinstance(path, (str, bytes, os.PathLike)):
+            return
+        if not os.path.abspath(os.fsdecode(path)).startswith(prefix):
+            return
+        seen[0] += 1
+        if seen[0] == step:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    sys.addaudithook(hook)
+
+
 def run_worker(root: Path, log_path: Path, seed: int, *, ops: list[str] | None = None, max_ops: int | None = None,
-               double: str | None = None, ready: Callable[[], None] | None = None) -> None:
-    """Write through the core API until killed (or ``max_ops`` operations), logging every write first."""
+               double: str | None = None, die_at: int | None = None, ready: Callable[[], None] | None = None) -> None:
+    """Write through the core API until killed (or ``max_ops`` operations), logging every write first.
+
+    ``die_at``: die just before that write step (see ``die_before_write_step``) instead of waiting for a kill.
+    """
     ws = Workspace.at(root)
     log = IntentLog(log_path)
     write = instrument(ws, log, double)
+    if die_at is not None:
+        die_before_write_step(ws.root, die_at)
     rng = random.Random(seed)
     names, weights = list(WEIGHTS), list(WEIGHTS.values())
     log.write(t="life", seed=seed, pid=os.getpid())
@@ -303,7 +339,7 @@ def run_life_fork(root: Path, log_path: Path, seed: int, delay: float | None, **
 
 
 def run_life_exec(root: Path, log_path: Path, seed: int, delay: float | None, *, ops: list[str] | None = None,
-                  max_ops: int | None = None, double: str | None = None) -> Life:
+                  max_ops: int | None = None, double: str | None = None, die_at: int | None = None) -> Life:
     """Start the worker as a fresh interpreter (this file as a script), kill it ``delay`` s after it is ready."""
     args = [sys.executable, str(Path(__file__).resolve()), str(root), str(log_path), str(seed)]
     if ops:
@@ -312,6 +348,8 @@ def run_life_exec(root: Path, log_path: Path, seed: int, delay: float | None, *,
         args += ["--max-ops", str(max_ops)]
     if double:
         args += ["--double", double]
+    if die_at is not None:
+        args += ["--die-at", str(die_at)]
     env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     with subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env) as process:
         assert process.stdout is not None and process.stderr is not None
@@ -692,6 +730,33 @@ def crash_loop(root: Path, kills: int, *, seed: int = 0, max_delay: float = 0.25
     return checker.figures
 
 
+def crash_points(root: Path, *, rounds: int = 1, ops: list[str] | None = None,
+                 progress: Callable[[int, Figures], None] | None = None) -> tuple[Figures, int]:
+    """Kill each operation before each of its write steps in turn (step 1, 2, … until it completes).
+
+    Deterministic, unlike random kills: every boundary of every writer is hit. Returns the figures and
+    the number of crash points visited. ``rounds`` repeats the sweep on the grown workspace.
+    """
+    ws = make_workspace(root)
+    log_path = root.parent / f"{root.name}-intent.log"
+    checker = Checker(ws, log_path)
+    points = 0
+    for round_ in range(rounds):
+        for op in ops or list(WEIGHTS):
+            step = 1
+            while True:
+                life = run_life_fork(ws.root, log_path, 10_000 * round_ + 100 * step + len(op), None, ops=[op],
+                                     max_ops=1, die_at=step)
+                checker.check_life(life)
+                if not life.killed:
+                    break  # the operation finished before reaching this step: every step has been hit
+                points += 1
+                step += 1
+                if progress:
+                    progress(points, checker.figures)
+    return checker.figures, points
+
+
 def main(argv: list[str] | None = None) -> int:
     """The worker as a script (used by ``run_life_exec``): print "ready", then write until killed."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -701,13 +766,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ops", help="comma-separated operations to cycle through (default: random mix)")
     parser.add_argument("--max-ops", type=int)
     parser.add_argument("--double", choices=DOUBLES)
+    parser.add_argument("--die-at", type=int, help="die just before this write step")
     args = parser.parse_args(argv)
 
     def ready() -> None:
         print("ready", flush=True)
 
     run_worker(args.root, args.log, args.seed, ops=args.ops.split(",") if args.ops else None, max_ops=args.max_ops,
-               double=args.double, ready=ready)
+               double=args.double, die_at=args.die_at, ready=ready)
     return 0
 
 

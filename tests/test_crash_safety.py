@@ -20,7 +20,7 @@ from incident_mcp.artifacts import AUDIT_LOG
 from incident_mcp.promotion import promote, recover_promotions
 from incident_mcp.workspace import STATE_DIR, TEMP_MARK, Workspace
 from tests.conftest import cli_env
-from tests.crash_worker import Checker, Figures, crash_loop, make_workspace, run_life_fork
+from tests.crash_worker import Checker, Figures, crash_loop, crash_points, make_workspace, run_life_fork
 
 CI_KILLS = 25
 PROBE = "RFC-CRASH-0001"
@@ -40,6 +40,14 @@ def test_a_short_crash_loop_leaves_every_file_old_or_new_and_loses_nothing(tmp_p
     assert figures.failures == 0, "\n".join([figures.summary(), *figures.details])
     assert figures.kills == CI_KILLS
     assert figures.ops_committed > 0 and figures.kills_mid_operation > 0, figures.summary()
+
+
+def test_a_kill_before_every_write_step_of_every_writer_leaves_every_file_old_or_new(tmp_path: Path) -> None:
+    figures, points = crash_points(tmp_path / "ws")
+    print(f"crash points: {points}; {figures.summary()}")
+    assert figures.failures == 0, "\n".join([figures.summary(), *figures.details])
+    assert points == figures.kills >= 5 * len(OPS)  # every writer has several steps, each one hit
+    assert figures.audit_repaired >= 1  # a kill between a status line and its log line was among them
 
 
 OPS = ["open", "note", "promote", "regen", "add"]
@@ -254,6 +262,13 @@ def test_a_read_only_server_start_leaves_leftovers_alone(company_os_ws: Path) ->
 
 
 # ---- heavy runs (not in CI: python -m pytest -m stress) ---------------------------------------------------------
+
+
+@pytest.mark.stress
+def test_every_write_step_of_every_writer_over_ten_rounds(tmp_path: Path) -> None:
+    figures, points = crash_points(tmp_path / "ws", rounds=10)
+    print(f"crash points: {points}; {figures.summary()}")
+    assert figures.failures == 0, "\n".join([figures.summary(), *figures.details])
 
 
 @pytest.mark.stress
