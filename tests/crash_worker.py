@@ -15,12 +15,17 @@ kill, ``Checker.check_life`` proves (and counts what it cannot):
 * no temp file is listed as an artifact or incident (``temp_listed``), and the next start — the CLI's
   own start-up sweep — removes every leftover (``temp_remaining``).
 
+Kills come two ways: ``crash_loop`` at random moments (SIGKILL from outside after a random delay), and
+``crash_points`` deterministically, before each write step of each writer in turn (an audit hook kills
+the worker just before its n-th open-for-write, rename, link or remove inside the workspace).
+
 Two test doubles prove the checker can fail: ``torn`` replaces the core's atomic writes with a plain
 write that dies half-way (the checker must count a torn file), ``drop`` with writes that report success
 and write nothing (it must count lost events).
 
-Used by ``tests/test_crash_safety.py`` (a short loop in CI) and ``bench/crash_bench.py`` (200+ kills).
-The worker alone: ``python tests/crash_worker.py ROOT LOG SEED [--ops open,note] [--double torn]``.
+Used by ``tests/test_crash_safety.py`` (25 random kills and every crash point in CI) and
+``bench/crash_bench.py`` (200+ kills, or ``--points``). The worker alone:
+``python tests/crash_worker.py ROOT LOG SEED [--ops open,note] [--double torn] [--die-at N]``.
 """
 
 from __future__ import annotations
