@@ -8,6 +8,12 @@ and one line ``[YYYY-MM-DDTHH:MM:SSZ] <artifact-path>: <old> → <new>`` is appe
 artifact (two concurrent promotions cannot skip a step), the log append under its own lock, and a
 status line elsewhere in the body is never touched.
 
+No status change without its audit line, even across a crash: the status line and the log line are
+two files, so before writing either, the promotion records what it is about to do in
+``.incident-mcp/pending-<lock>.json``; a process killed between the two writes leaves that record,
+and ``recover_promotions`` (run at start-up, and by the next promotion of the same artifact) appends
+the missing log line if the status was written, or drops the record if it was not.
+
 Extension point: ``register_gate(fn)`` adds a check ``fn(artifact, to_status) -> list[str]`` (what
 is missing; empty when the promotion may go ahead). Register at import time of your core module and
 list that module in ``validation.PLUGIN_MODULES``.
@@ -15,8 +21,11 @@ list that module in ``validation.PLUGIN_MODULES``.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import errno
 import hashlib
+import json
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -35,9 +44,9 @@ from incident_mcp.artifacts import (
     reference_ids,
     set_frontmatter_line,
 )
-from incident_mcp.errors import ArtifactError, ArtifactNotFoundError, PromotionError
+from incident_mcp.errors import ArtifactError, ArtifactNotFoundError, IncidentMCPError, PromotionError
 from incident_mcp.validation import load_plugins, looks_like_id, show, validate_workspace
-from incident_mcp.workspace import Workspace, atomic_write, check_relative
+from incident_mcp.workspace import STATE_DIR, Workspace, atomic_write, check_relative
 
 LIFECYCLE = " → ".join(STATUSES)
 
@@ -94,6 +103,7 @@ def promote(ws: Workspace, artifact: str, to_status: str, now: dt.datetime | Non
     rel = _locate(ws, index, artifact)
     path = ws.path(rel)
     with ws.lock(_lock_name(rel)):
+        _finish_pending(ws, _pending_path(ws, rel))
         try:
             text = read_text_exact(path)
             current = parse_artifact(text, rel)
@@ -123,13 +133,19 @@ def promote(ws: Workspace, artifact: str, to_status: str, now: dt.datetime | Non
             raise PromotionRefused(rel, to_status, [str(err)]) from None
         log_line = f"[{_timestamp(now)}] {rel}: {old} → {to_status}"
         log_path = ws.path(AUDIT_LOG)
-        atomic_write(path, new_text)
+        pending = _pending_path(ws, rel)
+        _write_pending(pending, rel, new_text, log_line, log_path)
         try:
-            with ws.lock("audit-log"):
-                _append_line(ws, log_path, log_line)
-        except BaseException:
-            atomic_write(path, text)  # no status change without its audit line
-            raise
+            atomic_write(path, new_text)
+            try:
+                with ws.lock("audit-log"):
+                    _append_line(ws, log_path, log_line)
+            except BaseException:
+                atomic_write(path, text)  # no status change without its audit line
+                raise
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                pending.unlink()
     return PromotionResult(artifact=current.id, file=rel, from_status=old, to_status=to_status, changed=True,
                            checks=checks, log_line=log_line)
 
@@ -212,7 +228,12 @@ def _lock_name(rel: str) -> str:
 
 
 def _append_line(ws: Workspace, log_path: Path, line: str) -> None:
-    """Append one line to the audit log in one write (O_APPEND), never through a symlink."""
+    """Append one line to the audit log in one write (O_APPEND), never through a symlink.
+
+    All or nothing (the caller holds the audit-log lock): a short write (disk full half-way) or a
+    failed fsync cuts the log back to its old length and raises, so the promotion is rolled back
+    without leaving half a line, or a line for a change that did not happen.
+    """
     log_path.parent.mkdir(parents=True, exist_ok=True)
     ws.path(AUDIT_LOG)  # re-check after creating the folder
     flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
@@ -227,7 +248,88 @@ def _append_line(ws: Workspace, log_path: Path, line: str) -> None:
         prefix = b""
         if size and os.pread(fd, 1, size - 1) != b"\n":
             prefix = b"\n"
-        os.write(fd, prefix + line.encode("utf-8") + b"\n")
-        os.fsync(fd)
+        data = prefix + line.encode("utf-8") + b"\n"
+        try:
+            if os.write(fd, data) != len(data):
+                raise OSError(errno.ENOSPC, f"short write to {AUDIT_LOG} (is the disk full?)")
+            os.fsync(fd)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, size)
+            raise
     finally:
         os.close(fd)
+
+
+# ---- crash recovery: the status line and its log line, both or neither ------------------------------------
+
+_PENDING_PREFIX = "pending-"
+
+
+def _pending_path(ws: Workspace, rel: str) -> Path:
+    return ws.state_dir() / f"{_PENDING_PREFIX}{_lock_name(rel)}.json"
+
+
+def _write_pending(pending: Path, rel: str, new_text: str, log_line: str, log_path: Path) -> None:
+    """Record, before the first write, what a promotion is about to write (see the module docstring)."""
+    try:
+        offset = log_path.stat().st_size
+    except FileNotFoundError:
+        offset = 0
+    record = {"file": rel, "sha256": hashlib.sha256(new_text.encode("utf-8")).hexdigest(), "log_line": log_line,
+              "log_offset": offset}
+    atomic_write(pending, json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def _finish_pending(ws: Workspace, pending: Path) -> str | None:
+    """Complete a promotion a crash cut short (call under the artifact's lock); returns the log line it added."""
+    try:
+        record = json.loads(pending.read_text(encoding="utf-8"))
+        rel, digest, line = str(record["file"]), str(record["sha256"]), str(record["log_line"])
+        offset = int(record["log_offset"])
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError):
+        pending.unlink(missing_ok=True)  # not ours to understand; nothing can be done with it
+        return None
+    added = None
+    try:
+        current = ws.path(rel).read_bytes()
+    except (OSError, IncidentMCPError):  # gone, or a record naming a path outside: nothing was written there
+        current = b""
+    if hashlib.sha256(current).hexdigest() == digest:  # the status was written: its log line must be too
+        log_path = ws.path(AUDIT_LOG)
+        with ws.lock("audit-log"):
+            if not _logged_since(log_path, offset, line):
+                _append_line(ws, log_path, line)
+                added = line
+    pending.unlink(missing_ok=True)
+    return added
+
+
+def _logged_since(log_path: Path, offset: int, line: str) -> bool:
+    try:
+        with log_path.open("rb") as handle:
+            if handle.seek(0, os.SEEK_END) >= offset:
+                handle.seek(offset)
+            else:  # the log was cut down since: look at all of it
+                handle.seek(0)
+            tail = handle.read().decode("utf-8", "replace")
+    except FileNotFoundError:
+        return False
+    return line in tail.split("\n")
+
+
+def recover_promotions(ws: Workspace) -> list[str]:
+    """Finish every promotion a crash interrupted (see the module docstring); returns the log lines added."""
+    folder = ws.root / STATE_DIR
+    if not folder.is_dir() or not ws.contains(folder):
+        return []
+    added: list[str] = []
+    for pending in sorted(folder.glob(f"{_PENDING_PREFIX}artifact-*.json")):
+        lock = pending.name.removeprefix(_PENDING_PREFIX).removesuffix(".json")
+        with ws.lock(lock):
+            line = _finish_pending(ws, pending)
+        if line:
+            added.append(line)
+    return added

@@ -142,16 +142,23 @@ class Workspace:
             os.close(fd)
 
     def sweep_temp_files(self) -> list[Path]:
-        """Remove temp files left by writers that died; returns what was removed."""
+        """Remove temp files left by writers that died; returns what was removed.
+
+        Looks wherever we write: the root itself (the config), our state folder, ``artifacts/``,
+        ``standards/`` and ``tools/``; a folder that is a link leading out is left alone.
+        """
         removed: list[Path] = []
-        for folder in (self.artifacts_dir, self.root / "standards"):
-            if not folder.is_dir():
-                continue
-            for path in folder.rglob(f"*{TEMP_MARK}*"):
-                if path.is_file() and not path.is_symlink() and not _writer_alive(path.name):
-                    with contextlib.suppress(FileNotFoundError):
-                        path.unlink()
-                        removed.append(path)
+        pattern = f"*{TEMP_MARK}*"
+        found = list(self.root.glob(pattern))
+        for name in (STATE_DIR, "artifacts", "standards", "tools"):
+            folder = self.root / name
+            if folder.is_dir() and self.contains(folder):
+                found.extend(folder.rglob(pattern))
+        for path in found:
+            if path.is_file() and not path.is_symlink() and not _writer_alive(path.name):
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
+                    removed.append(path)
         return removed
 
 

@@ -281,3 +281,27 @@ def test_an_installed_wheel_renders_from_its_bundled_templates(tmp_path: Path) -
     assert Path(folder) == site / "incident_mcp" / "_bundled" / "templates"
     assert actions == "['created', 'created']"
     assert "fly deploy --app tallyho-web" in (ws / "standards" / "ops" / "incident-runbook.md").read_text()
+
+
+# ---- issue 7: hostile overrides through the real entry point, with the default limits ---------------------------
+
+
+@pytest.mark.parametrize("case", ["class-mro", "globals", "nested-loops", "huge-range", "output-flood",
+                                  "string-multiplication", "macro-recursion"])
+def test_a_hostile_runbook_override_stops_generation_with_a_clear_error_and_writes_nothing(
+        ws: Workspace, case: str) -> None:
+    from incident_mcp.render import DEFAULT_LIMITS
+    from incident_mcp.runbook import generate_runbook
+
+    generate_runbook(ws)
+    standards = sorted((ws.root / "standards").rglob("*"))
+    before = {p: p.read_bytes() for p in standards if p.is_file()}
+    source, expected = HOSTILE[case]
+    override(ws, "incident-runbook.md.j2", source)
+    started = time.monotonic()
+    with pytest.raises(TemplateError) as err:
+        generate_runbook(ws, force=True)
+    assert time.monotonic() - started < DEFAULT_LIMITS.deadline_seconds + 1
+    assert expected in str(err.value) and "incident-runbook.md.j2" in str(err.value)
+    assert sorted((ws.root / "standards").rglob("*")) == standards
+    assert {p: p.read_bytes() for p in standards if p.is_file()} == before

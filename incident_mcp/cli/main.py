@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections.abc import Sequence
 from types import ModuleType
@@ -21,6 +22,8 @@ from incident_mcp.cli import (
 )
 from incident_mcp.cli.common import error
 from incident_mcp.errors import IncidentMCPError
+from incident_mcp.promotion import recover_promotions
+from incident_mcp.workspace import Workspace
 
 AREAS: tuple[ModuleType, ...] = (
     demo_cmds,
@@ -48,6 +51,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def recover_at_start(args: argparse.Namespace) -> None:
+    """At start, clean up after writers that were killed: remove their temp files (never a live writer's)
+    and finish promotions cut short between the status line and the audit log.
+
+    Best effort and silent: a command whose workspace cannot be found reports that itself, and a
+    read-only server leaves the disk alone.
+    """
+    if not hasattr(args, "workspace") or getattr(args, "read_only", False):
+        return
+    with contextlib.suppress(IncidentMCPError, OSError):
+        ws = Workspace.locate(args.workspace)
+        ws.sweep_temp_files()
+        recover_promotions(ws)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; our errors become one line on stderr and exit code 2, never a traceback."""
     parser = build_parser()
@@ -55,6 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    recover_at_start(args)
     try:
         code: int = args.func(args)
     except IncidentMCPError as err:

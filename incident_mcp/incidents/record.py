@@ -7,6 +7,7 @@ managed blocks are rendered from it (``document.py``). Timestamps are ISO 8601 U
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -22,8 +23,9 @@ from incident_mcp.severity import Severity, StatusRollup
 from incident_mcp.workspace import Workspace, is_temp_name
 
 INCIDENT_DIR = "artifacts/decision-memos"
-ID_RE = re.compile(r"^INC-(\d{3,})$")
-FILE_RE = re.compile(r"^INC-(\d{3,})(?:-[a-z0-9-]*)?\.md$")
+ID_RE = re.compile(r"^INC-([0-9]{3,})$")  # ASCII digits only: "INC-٠٠١" is not INC-001
+FILE_RE = re.compile(r"^INC-([0-9]{3,})(?:-[a-z0-9-]*)?\.md$")
+MAX_ID_DIGITS = 12  # an id given by a caller; longer ones are refused before any int() or file name
 MAX_TEXT = 200_000  # characters in one free-text field: room for a pasted stack trace, not a core dump
 MAX_LIST = 200  # items in one list field (services, factors, actions)
 SLUG_MAX = 48
@@ -307,10 +309,17 @@ def slugify(title: str) -> str:
 
 
 def check_incident_id(incident_id: str) -> str:
-    """``INC-NNN`` (at least three digits), normalised to upper case; IncidentError otherwise."""
-    value = incident_id.strip().upper() if isinstance(incident_id, str) else ""
-    if not ID_RE.match(value):
-        raise IncidentError(f"incident id {incident_id!r} is not of the form INC-NNN (e.g. INC-001)")
+    """``INC-NNN`` (3 to 12 ASCII digits), normalised to upper case; IncidentError otherwise.
+
+    Only ASCII is accepted before upper-casing, so a look-alike ("ınc-001", "INC-００１") is refused
+    rather than quietly taken for INC-001.
+    """
+    value = incident_id.strip() if isinstance(incident_id, str) else ""
+    value = value.upper() if value.isascii() else ""
+    if not ID_RE.match(value) or len(value) > len("INC-") + MAX_ID_DIGITS:
+        given = incident_id[:40] + "…" if isinstance(incident_id, str) and len(incident_id) > 40 else incident_id
+        raise IncidentError(f"incident id {given!r} is not of the form INC-NNN (e.g. INC-001; "
+                            f"3 to {MAX_ID_DIGITS} digits)")
     return value
 
 
@@ -330,10 +339,14 @@ def incident_files(ws: Workspace) -> Iterator[tuple[int, Path]]:
     if not folder.is_dir():
         return
     found: list[tuple[int, Path]] = []
-    for entry in folder.iterdir():
-        match = FILE_RE.match(entry.name)
-        if match and not is_temp_name(entry.name) and entry.is_file() and ws.contains(entry):
-            found.append((int(match.group(1)), entry))
+    with os.scandir(folder) as listing:  # the folder is confined already: only a link can lead out of it
+        for entry in listing:
+            match = FILE_RE.match(entry.name)
+            if not match or is_temp_name(entry.name) or not entry.is_file():
+                continue
+            path = folder / entry.name
+            if not entry.is_symlink() or ws.contains(path):
+                found.append((int(match.group(1)), path))
     yield from sorted(found)
 
 
