@@ -6,10 +6,12 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.http_fixtures import ServerFarm
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -55,3 +57,16 @@ def run_cli() -> Callable[..., subprocess.CompletedProcess[str]]:
                               check=False)
 
     return run
+
+
+@pytest.fixture(scope="module")
+def farm() -> Iterator[ServerFarm]:
+    """Real misbehaving HTTP servers on 127.0.0.1 for one test module (they stop by themselves)."""
+    with ServerFarm(lifetime=180, max_hold=20) as servers:
+        yield servers
+
+
+@pytest.fixture(scope="module")
+def base(farm: ServerFarm) -> str:
+    """The base URL of the module's server farm."""
+    return farm.serve()

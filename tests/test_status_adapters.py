@@ -9,7 +9,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,15 +28,6 @@ SCRIPT = REPO / "tools" / "ops" / "status-check.sh"
 RunCli = Callable[..., subprocess.CompletedProcess[str]]
 
 
-@pytest.fixture(scope="module")
-def farm() -> Iterator[ServerFarm]:
-    with ServerFarm(lifetime=180, max_hold=20) as servers:
-        yield servers
-
-
-@pytest.fixture(scope="module")
-def base(farm: ServerFarm) -> str:
-    return farm.serve()
 
 
 @pytest.fixture

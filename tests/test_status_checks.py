@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -34,15 +33,6 @@ def tls(tmp_path_factory: pytest.TempPathFactory) -> TlsSet:
     return make_tls_set(tmp_path_factory.mktemp("tls"))
 
 
-@pytest.fixture(scope="module")
-def farm() -> Iterator[ServerFarm]:
-    with ServerFarm(lifetime=120, max_hold=20) as servers:
-        yield servers
-
-
-@pytest.fixture(scope="module")
-def base(farm: ServerFarm) -> str:
-    return farm.serve()
 
 
 def _config(*hosts: str, allow: list[str] | None = None) -> CompanyConfig:

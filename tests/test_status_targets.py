@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
-from collections.abc import Iterator
 
 import pytest
 from hypothesis import given
@@ -141,11 +140,6 @@ def test_target_selection_defaults_to_critical_services_and_rejects_bad_input() 
     with pytest.raises(TargetError, match="services can only be named"):
         select_targets(None, ["web"])
 
-
-@pytest.fixture(scope="module")
-def farm() -> Iterator[ServerFarm]:
-    with ServerFarm(lifetime=60, max_hold=10) as servers:
-        yield servers
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "2130706433", "0x7f.1", "0x7f000001", "[::ffff:127.0.0.1]",
