@@ -421,10 +421,6 @@ def set_frontmatter_line(text: str, key: str, value: str) -> str:
     return "\n".join(lines)
 
 
-def today_utc() -> str:
-    """Today's date in UTC as YYYY-MM-DD."""
-    return dt.datetime.now(dt.UTC).date().isoformat()
-
 
 def iter_artifact_files(workspace: Workspace) -> Iterator[Path]:
     """Every ``*.md`` under artifacts/ that is a real artifact file (no temp, audit, or escaping links).
@@ -546,18 +542,6 @@ def read_text_exact(path: Path) -> str:
     """
     with open(path, encoding="utf-8", newline="") as handle:  # noqa: PTH123 - Path.read_text has no newline=
         return handle.read()
-
-
-def read_artifact(workspace: Workspace, rel: str) -> Artifact:
-    """Read and parse one artifact by workspace-relative path (confined to the workspace)."""
-    path = workspace.path(rel)
-    if not path.is_file():
-        raise ArtifactNotFoundError(f"no artifact file at {rel!r}")
-    try:
-        text = read_text_exact(path)
-    except UnicodeDecodeError:
-        raise FrontmatterError(f"{rel}: file is not UTF-8 text", kind="encoding") from None
-    return parse_artifact(text, workspace.rel(path))
 
 
 def write_artifact_text(workspace: Workspace, rel: str, text: str) -> Path:

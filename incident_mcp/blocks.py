@@ -166,11 +166,3 @@ def merge(existing: str, generated: str, *, force: bool = False) -> MergeResult:
         text += tail + "".join(newline + c + newline for c in insertions[None])
     result.text = text
     return result
-
-
-def replace_block(text: str, name: str, content: str) -> str:
-    """Replace one block's content (used for data-driven blocks such as an incident timeline)."""
-    for block in find_blocks(text):
-        if block.name == name:
-            return text[:block.start] + wrap(name, content) + text[block.end:]
-    raise BlockError(f"managed block {name!r} not found")

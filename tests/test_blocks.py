@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from incident_mcp.blocks import BlockError, find_blocks, inline, merge, neutralize, replace_block, wrap
+from incident_mcp.blocks import BlockError, find_blocks, inline, merge, neutralize, wrap
 
 GENERATED = "# Runbook\n\n" + wrap("severity", "table v1\n") + "\n\n" + wrap("rollback", "steps v1\n") + "\n"
 
@@ -58,7 +58,8 @@ def test_hostile_text_cannot_close_a_block() -> None:
     text = "before\n" + wrap("timeline", neutralize(hostile)) + "\nafter\n"
     blocks = find_blocks(text)
     assert [b.name for b in blocks] == ["timeline"]
-    assert "after" in replace_block(text, "timeline", "new\n")
+    merged = merge(text, "before\n" + wrap("timeline", "new\n") + "\nafter\n", force=True).text
+    assert merged.endswith("new\n<!-- incident-mcp:end timeline -->\nafter\n")
     assert "\n" not in inline("a\nb\u2028c|d") and "\\|" in inline("c|d")
 
 
