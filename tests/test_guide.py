@@ -9,7 +9,9 @@ from typing import Any
 from mcp import Client
 from mcp.shared.exceptions import MCPError
 
+from incident_mcp.incidents import open_incident
 from incident_mcp.server import build_server
+from incident_mcp.workspace import Workspace
 
 
 def _with_client(ws: Path, action: Any) -> Any:
@@ -49,3 +51,19 @@ def test_an_incident_resource_refuses_anything_but_an_incident_id(example_ws: Pa
     async def read(client: Client) -> Any:
         return await client.read_resource("incident://..%2Fcompany.config.yaml")
     assert isinstance(_with_client(example_ws, read), MCPError)
+
+
+def test_an_incident_resource_serves_the_record_as_written_and_refuses_look_alike_ids(example_ws: Path) -> None:
+    opened = open_incident(Workspace.at(example_ws), title="Checkout returns 500", severity="P1")
+
+    async def read_both(client: Client) -> Any:
+        good = await client.read_resource(f"incident://{opened.id}")
+        try:
+            await client.read_resource("incident://INC-٠٠١")
+        except MCPError as err:
+            return good, err
+        return good, None
+
+    good, refused = _with_client(example_ws, read_both)
+    assert good.contents[0].text == (example_ws / opened.path).read_text()
+    assert isinstance(refused, MCPError) and "INC-NNN" in str(refused)

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
 from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 
-from incident_mcp.artifacts import ArtifactIndex
 from incident_mcp.errors import IncidentMCPError
+from incident_mcp.incidents import read_incident
 from incident_mcp.server.common import ServerContext
-
-_INCIDENT_ID = re.compile(r"^INC-\d{3,6}$")
 
 
 def register(server: MCPServer, ctx: ServerContext) -> None:
@@ -39,11 +35,8 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
     @server.resource("incident://{incident_id}", name="incident-record", mime_type="text/markdown",
                      description="One incident record as Markdown, e.g. incident://INC-007.")
     def incident_record(incident_id: str) -> str:
-        if not _INCIDENT_ID.match(incident_id):
-            raise ResourceNotFoundError(f"{incident_id!r} is not an incident id like INC-007")
         try:
-            index = ArtifactIndex.build(ctx.workspace())
-            return index.get(incident_id).text
+            return read_incident(ctx.workspace(), incident_id).artifact.text
         except IncidentMCPError as err:
             raise ResourceNotFoundError(str(err)) from err
 
