@@ -31,7 +31,8 @@ REFERENCE_FIELDS = ("parent", "children", "depends_on", "blocks")
 AUDIT_LOG = "artifacts/.audit-log/promotions.log"
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# The one YAML loader of the project: libyaml's safe loader when available (much faster), else PyYAML's.
+SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # Strings containing any of these are written double-quoted, where YAML escapes them.
 _NEEDS_QUOTES = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff]")
 
@@ -134,7 +135,7 @@ def parse_artifact(text: str, rel: str = "<text>") -> Artifact:
         meta, key_lines, duplicates = simple
         return Artifact(rel=rel, text=text, meta=meta, body=body, key_lines=key_lines, body_line=body_line,
                         duplicate_keys=duplicates)
-    loader = _Loader(front)
+    loader = SAFE_LOADER(front)
     node = None
     try:
         node = loader.get_single_node()
@@ -391,7 +392,7 @@ def set_frontmatter_line(text: str, key: str, value: str) -> str:
         raise FrontmatterError(f"new value for '{key}:' must be one line of plain text, got {value!r}",
                                kind="line")
     front, _body, _body_line = split_frontmatter(text)
-    loader = _Loader(front)
+    loader = SAFE_LOADER(front)
     try:
         node = loader.get_single_node()
     except yaml.YAMLError as err:

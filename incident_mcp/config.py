@@ -23,10 +23,10 @@ from pydantic import (
     model_validator,
 )
 
+from incident_mcp.artifacts import SAFE_LOADER
 from incident_mcp.errors import ConfigError
 
 MAX_CONFIG_BYTES = 1_000_000
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _text(value: Any) -> Any:
@@ -375,8 +375,8 @@ def _read_text(path: Path) -> str:
 def parse_config(text: str, path: Path) -> LoadedConfig:
     """Parse config text (already read) into the typed model; errors name file, line and field."""
     try:
-        root = yaml.compose(text, Loader=_Loader)
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
+        root = yaml.compose(text, Loader=SAFE_LOADER)
+        data = yaml.load(text, Loader=SAFE_LOADER)  # noqa: S506 - a safe loader
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         problem = getattr(err, "problem", None) or str(err).splitlines()[0]

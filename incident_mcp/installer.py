@@ -25,6 +25,7 @@ import yaml
 from pydantic import BaseModel
 
 from incident_mcp import __version__
+from incident_mcp.artifacts import SAFE_LOADER
 from incident_mcp.config import parse_config
 from incident_mcp.errors import ConfigError, IncidentMCPError, WorkspaceError
 from incident_mcp.workspace import CONFIG_NAME, STATE_DIR, Workspace, atomic_write
@@ -32,7 +33,6 @@ from incident_mcp.workspace import CONFIG_NAME, STATE_DIR, Workspace, atomic_wri
 SECTION = "incident_response"
 MANIFEST = "installed.json"
 REPLACED_DIR = "replaced"
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _HOSTNAME = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})+$")
 
@@ -161,7 +161,7 @@ def section_text(domain: str | None, newline: str = "\n") -> str:
 
 def _has_section(text: str) -> bool:
     """Whether the top-level key exists (with any value, even blank): then we never add a second one."""
-    data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader; the text has already parsed once
+    data = yaml.load(text, Loader=SAFE_LOADER)  # noqa: S506 - a safe loader; the text has already parsed once
     return isinstance(data, dict) and SECTION in data
 
 

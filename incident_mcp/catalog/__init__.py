@@ -30,6 +30,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from incident_mcp.artifacts import SAFE_LOADER
 from incident_mcp.catalog.models import (
     KINDS,
     Alerting,
@@ -67,7 +68,6 @@ CATALOG_DIR = Path(__file__).resolve().parent
 GENERIC_FILE = "generic.yaml"
 NONE_WORDS = frozenset({"", "none", "na", "no", "null", "nil"})
 _MAX_WINDOW = 6
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _fold(text: str) -> str:
@@ -206,7 +206,7 @@ def _windows(tokens: list[str], table: dict[str, _AliasTarget]) -> Iterable[_Ali
 
 def _read_yaml(path: Path) -> Any:
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 - a safe loader
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)  # noqa: S506 - a safe loader
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f"{path.name}:{mark.line + 1}" if mark is not None else path.name

@@ -10,10 +10,9 @@ from typing import Any
 
 import yaml
 
-from incident_mcp.artifacts import FrontmatterError, dump_frontmatter, dump_yaml, split_frontmatter
+from incident_mcp.artifacts import SAFE_LOADER, FrontmatterError, dump_frontmatter, dump_yaml, split_frontmatter
 
 _KEY_START = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*\s*:")
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _lines(text: str) -> list[str]:
@@ -87,7 +86,7 @@ def frontmatter_update(front: str, old_meta: dict[str, Any], new_meta: dict[str,
         parts.append(reused if reused is not None else dump_frontmatter({key: value})[4:-4])
     text = "---\n" + "".join(parts) + "---\n"
     try:
-        same = yaml.load(text[4:-4], Loader=_Loader) == new_meta  # noqa: S506 - a safe loader
+        same = yaml.load(text[4:-4], Loader=SAFE_LOADER) == new_meta  # noqa: S506 - a safe loader
     except yaml.YAMLError:
         same = False
     return text if same else dump_frontmatter(new_meta)
@@ -103,14 +102,14 @@ def read_fields(text: str, keys: Iterable[str]) -> dict[str, Any] | None:
     wanted = set(keys)
     try:
         front, _body, _line = split_frontmatter(text)
-        node = yaml.compose(front, Loader=_Loader)
+        node = yaml.compose(front, Loader=SAFE_LOADER)
     except (FrontmatterError, yaml.YAMLError, RecursionError, ValueError):
         return None
     if node is None:
         return {}
     if not isinstance(node, yaml.MappingNode):
         return None
-    constructor = _Loader("")
+    constructor = SAFE_LOADER("")
     data: dict[str, Any] = {}
     try:
         for key_node, value_node in node.value:
