@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from incident_mcp.artifacts import ArtifactIndex
+from incident_mcp import rfcs as rfcs_core
+from incident_mcp.artifacts import Artifact, ArtifactIndex
 from incident_mcp.config import PROVIDER_FIELDS, LoadedConfig, load_config, provider_refs
+from incident_mcp.incidents.rules import is_incident_record
+from incident_mcp.rfcs import load_rfcs
 from incident_mcp.workspace import Workspace
 
 MAX_RFCS = 200
@@ -34,7 +37,7 @@ class ProviderSummary(BaseModel):
 
 
 class RfcSummary(BaseModel):
-    """An RFC's identity and its links (dependencies are where failures spread from)."""
+    """An RFC's identity, links and failure domains (from ``rfcs.load_rfcs``; archived RFCs are left out)."""
 
     id: str
     title: str
@@ -43,6 +46,9 @@ class RfcSummary(BaseModel):
     depends_on: list[str]
     parent: str | None
     tags: list[str]
+    dependencies: list[str] = Field(default_factory=list, description="what the RFC says it depends on")
+    failure_domains: list[str] = Field(default_factory=list,
+                                       description="shared systems it relies on (Database, Payments, …)")
 
 
 class IncidentSummary(BaseModel):
@@ -95,28 +101,14 @@ def load_context(workspace: Workspace) -> Context:
     loaded = load_config(workspace.config_path)
     config = loaded.config
     index = ArtifactIndex.build(workspace)
-    rfcs: list[RfcSummary] = []
-    incidents: list[IncidentSummary] = []
-    for artifact in index.artifacts():
-        meta = artifact.meta
-        art_id = artifact.id
-        if art_id is None:
-            continue
-        if meta.get("type") == "rfc":
-            links = artifact.references()
-            rfcs.append(RfcSummary(
-                id=art_id, title=artifact.title, status=artifact.status or "", path=artifact.rel,
-                depends_on=links["depends_on"], parent=next(iter(links["parent"]), None),
-                tags=[str(t) for t in meta.get("tags") or [] if t is not None] if isinstance(
-                    meta.get("tags"), list) else [],
-            ))
-        elif art_id.startswith("INC-") and str(meta.get("incident_state", "")) != "resolved":
-            incidents.append(IncidentSummary(
-                id=art_id, title=artifact.title, severity=_opt(meta.get("severity")),
-                state=_opt(meta.get("incident_state")), path=artifact.rel,
-            ))
-    rfcs.sort(key=lambda r: r.id)
-    incidents.sort(key=lambda i: i.id, reverse=True)
+    by_path = {artifact.rel: artifact for artifact in index.artifacts()}
+    rfcs = [_rfc_summary(rfc, by_path[rfc.path]) for rfc in load_rfcs(workspace, index).rfcs]
+    incidents = [IncidentSummary(id=artifact.id or "", title=artifact.title, path=artifact.rel,
+                                 severity=_opt(artifact.meta.get("severity")),
+                                 state=_opt(artifact.meta.get("incident_state")))
+                 for artifact in by_path.values()
+                 if is_incident_record(artifact) and str(artifact.meta.get("incident_state", "")) != "resolved"]
+    incidents.sort(key=lambda i: (len(i.id), i.id), reverse=True)  # INC-1000 after INC-999
     present = [p for p in OPS_STANDARDS if (workspace.root / p).is_file()]
     providers = provider_refs(config)
     return Context(
@@ -133,6 +125,17 @@ def load_context(workspace: Workspace) -> Context:
         open_incidents=incidents[:MAX_INCIDENTS],
         missing_config=_missing(loaded),
         warnings=list(loaded.warnings),
+    )
+
+
+def _rfc_summary(rfc: rfcs_core.RfcSummary, artifact: Artifact) -> RfcSummary:
+    """The RFC as the runbook sees it, plus the links and tags an agent navigates by."""
+    tags = artifact.meta.get("tags")
+    return RfcSummary(
+        id=rfc.id, title=rfc.title, status=rfc.status, path=rfc.path, depends_on=list(rfc.depends_on),
+        parent=next(iter(artifact.references()["parent"]), None),
+        tags=[str(t) for t in tags if t is not None] if isinstance(tags, list) else [],
+        dependencies=list(rfc.dependencies), failure_domains=list(rfc.failure_domains),
     )
 
 

@@ -81,3 +81,16 @@ def test_the_cli_reports_a_missing_workspace_in_one_line_without_traceback(tmp_p
     done = run_cli("context", cwd=tmp_path)
     assert done.returncode == 2
     assert "Traceback" not in done.stderr and done.stderr.count("\n") == 1
+
+
+def test_rfcs_carry_their_failure_domains_and_resolved_incidents_are_not_listed_as_open(example_ws: Path) -> None:
+    from incident_mcp.incidents import open_incident, update_incident
+
+    ws = Workspace.at(example_ws)
+    first = open_incident(ws, title="Slow search", severity="P3")
+    second = open_incident(ws, title="Checkout returns 500", severity="P1")
+    update_incident(ws, first.id, event="resolved", text="fixed")
+    ctx = load_context(ws)
+    billing = next(r for r in ctx.rfcs if r.id == "RFC-001")
+    assert "Payments" in billing.failure_domains
+    assert [i.id for i in ctx.open_incidents] == [second.id]
