@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from incident_mcp.cli.common import error, paint, print_json, workspace_from
+from incident_mcp.cli.common import add_workspace_option, error, paint, print_json, workspace_from
 from incident_mcp.errors import ArtifactNotFoundError, PathEscapeError, PromotionError
 from incident_mcp.promotion import promote
 from incident_mcp.validation import CheckedFile, Problem, ValidationReport, problem_lines, show, validate_workspace
@@ -26,7 +26,7 @@ def add_commands(sub: Any) -> None:
         description="Check artifact frontmatter, references, bodies, duplicate ids and reference cycles. "
                     "With PATHs, print Company OS's validate.sh output for each; without, check the whole "
                     "workspace. Exit 0 when there are no errors, 1 otherwise.")
-    parser.add_argument("--workspace", help="the Company OS repository (default: found from the cwd)")
+    add_workspace_option(parser)
     parser.add_argument("--strict", action="store_true",
                         help="also warn when parent and children do not name each other")
     parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default text)")
@@ -39,7 +39,7 @@ def add_commands(sub: Any) -> None:
         description="Promote an artifact like Company OS's promote.sh: one step at a time, archived from any "
                     "status, validation first, approved only with an approved parent and depends_on; rewrites "
                     "the status: line and appends to artifacts/.audit-log/promotions.log. Exit 1 when refused.")
-    parser.add_argument("--workspace", help="the Company OS repository (default: found from the cwd)")
+    add_workspace_option(parser)
     parser.add_argument("artifact", metavar="ARTIFACT", help="artifact id (RFC-001) or file path")
     parser.add_argument("status", metavar="STATUS", help="draft, review, approved or archived")
     parser.set_defaults(func=_promote)

@@ -12,6 +12,11 @@ from pydantic import BaseModel
 from incident_mcp.workspace import Workspace
 
 
+def add_workspace_option(parser: Any) -> None:
+    """The ``--workspace DIR`` option every command that reads a workspace takes."""
+    parser.add_argument("--workspace", help="the Company OS repository (default: found from the cwd)")
+
+
 def workspace_from(args: Any) -> Workspace:
     """The workspace named by --workspace, the environment, or the current folder's ancestors."""
     return Workspace.locate(getattr(args, "workspace", None))

@@ -5,14 +5,14 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from incident_mcp.cli.common import paint, print_json, workspace_from
+from incident_mcp.cli.common import add_workspace_option, paint, print_json, workspace_from
 from incident_mcp.context import load_context
 
 
 def add_commands(sub: Any) -> None:
     """Register ``context``."""
     parser = sub.add_parser("context", help="summarise the company's config, services, RFCs and incidents")
-    parser.add_argument("--workspace", help="the Company OS repository (default: found from the cwd)")
+    add_workspace_option(parser)
     parser.add_argument("--json", action="store_true", help="print the structured summary as JSON")
     parser.set_defaults(func=_context)
 

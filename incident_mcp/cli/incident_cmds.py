@@ -16,7 +16,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from incident_mcp import incidents
-from incident_mcp.cli.common import paint, print_json, workspace_from
+from incident_mcp.cli.common import add_workspace_option, paint, print_json, workspace_from
 from incident_mcp.errors import IncidentError
 from incident_mcp.incidents.comms import COMM_KINDS
 from incident_mcp.incidents.document import event_line, human_time
@@ -47,7 +47,7 @@ def _emit(args: argparse.Namespace, model: BaseModel, text: str) -> int:
 
 def _common(parser: argparse.ArgumentParser, *, workspace: bool = True) -> None:
     if workspace:
-        parser.add_argument("--workspace", help="the Company OS repository (default: found from the cwd)")
+        add_workspace_option(parser)
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
 

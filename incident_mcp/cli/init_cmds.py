@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from incident_mcp.cli.common import paint, print_json, workspace_from
+from incident_mcp.cli.common import add_workspace_option, paint, print_json, workspace_from
 from incident_mcp.installer import run_init
 
 _COLOURS = {"installed": "green", "updated": "green", "replaced": "yellow", "kept": "yellow", "unchanged": "dim"}
@@ -21,7 +21,7 @@ def add_commands(sub: Any) -> None:
                     "tools/ scripts, and print the command that registers the server with Claude Code. "
                     "Safe to run again: files you edited are kept unless --force.",
     )
-    parser.add_argument("--workspace", help="the Company OS repository (default: found from the cwd)")
+    add_workspace_option(parser)
     parser.add_argument("--force", action="store_true",
                         help="replace installed files even if they were edited (a copy is kept in "
                              ".incident-mcp/replaced/)")

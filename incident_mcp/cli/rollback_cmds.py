@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from incident_mcp.cli.common import print_json, workspace_from
+from incident_mcp.cli.common import add_workspace_option, print_json, workspace_from
 from incident_mcp.config import load_config
 from incident_mcp.rollback import SECTION_KINDS, format_plan, rollback_plan
 
@@ -16,7 +16,7 @@ def add_commands(sub: Any) -> None:
     parser.add_argument("--kind", action="append", choices=SECTION_KINDS, metavar="KIND",
                         help=f"only this section (repeatable): {', '.join(SECTION_KINDS)}")
     parser.add_argument("--json", action="store_true", help="print the plan as JSON")
-    parser.add_argument("--workspace", help="the Company OS repository (default: found from the cwd)")
+    add_workspace_option(parser)
     parser.set_defaults(func=_rollback)
 
 

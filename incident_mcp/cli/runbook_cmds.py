@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from incident_mcp.cli.common import paint, print_json, workspace_from
+from incident_mcp.cli.common import add_workspace_option, paint, print_json, workspace_from
 
 
 def add_commands(sub: Any) -> None:
@@ -15,7 +15,7 @@ def add_commands(sub: Any) -> None:
         "runbook", help="generate standards/ops/incident-runbook.md and post-mortem-template.md",
         description="Generate or update the incident runbook and post-mortem template from company.config.yaml and "
                     "the RFCs. Text outside the managed blocks is kept; a block you edited is kept unless --force.")
-    parser.add_argument("--workspace", help="the Company OS repository (default: found from the cwd)")
+    add_workspace_option(parser)
     parser.add_argument("--dry-run", action="store_true", help="write nothing; print the diff of what would change")
     parser.add_argument("--force", action="store_true", help="also replace managed blocks you edited")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")

@@ -9,6 +9,7 @@ import argparse
 import logging
 from typing import Any
 
+from incident_mcp.cli.common import add_workspace_option
 from incident_mcp.errors import ConfigError
 
 
@@ -22,7 +23,7 @@ def add_commands(sub: Any) -> None:
         description=f"Serve MCP over stdio, or over Streamable HTTP with --http (loopback only unless "
                     f"${TOKEN_ENV} holds a bearer token).",
     )
-    parser.add_argument("--workspace", help="the Company OS repository (default: found from the cwd)")
+    add_workspace_option(parser)
     parser.add_argument("--read-only", action="store_true", help="expose only the tools that write nothing")
     parser.add_argument("--http", action="store_true", help="serve Streamable HTTP at /mcp instead of stdio")
     parser.add_argument("--host", default=None,

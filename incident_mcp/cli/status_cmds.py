@@ -13,7 +13,7 @@ import sys
 import time
 from typing import Any, TextIO
 
-from incident_mcp.cli.common import paint, print_json, use_colour, workspace_from
+from incident_mcp.cli.common import add_workspace_option, paint, print_json, use_colour, workspace_from
 from incident_mcp.config import CompanyConfig, Expectations, load_config
 from incident_mcp.errors import TargetError, WorkspaceError
 from incident_mcp.status import (
@@ -53,7 +53,7 @@ def add_commands(sub: Any) -> None:
     parser = sub.add_parser("status", help="check configured services and URLs now, concurrently",
                             description="Check the critical services (or --service / --all / URLs) at once.")
     parser.add_argument("urls", nargs="*", metavar="URL", help="extra http(s) URLs to check")
-    parser.add_argument("--workspace", help="the Company OS repository (default: found from the cwd)")
+    add_workspace_option(parser)
     parser.add_argument("--service", action="append", metavar="NAME", help="a configured service (repeatable)")
     parser.add_argument("--all", action="store_true", help="every configured service, not only the critical")
     parser.add_argument("--timeout", type=_positive_ms, metavar="MS", help="whole-request deadline for every "
