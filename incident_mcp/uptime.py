@@ -19,7 +19,11 @@ from incident_mcp.severity import Severity
 
 Impact = Literal["under_maintenance", "degraded_performance", "partial_outage", "major_outage"]
 IMPACTS: tuple[Impact, ...] = ("under_maintenance", "degraded_performance", "partial_outage", "major_outage")
-RANK: dict[Impact, int] = {impact: rank for rank, impact in enumerate(IMPACTS)}  # higher is worse
+# "no_data" (the watch was not running) ranks below every impact: an incident in that time still counts,
+# and what is left of it is taken out of the window rather than counted as up.
+SpanKind = Literal["no_data", "under_maintenance", "degraded_performance", "partial_outage", "major_outage"]
+KINDS: tuple[SpanKind, ...] = ("no_data", *IMPACTS)
+RANK: dict[SpanKind, int] = {kind: rank for rank, kind in enumerate(KINDS)}  # higher is worse
 PARTIAL_WEIGHT = 0.3
 FORMULA = "uptime = 1 − (major_outage_minutes + 0.3 × partial_outage_minutes) / window_minutes"
 SEVERITY_IMPACT: dict[Severity, Impact] = {
@@ -34,7 +38,7 @@ class Span:
 
     start: dt.datetime
     end: dt.datetime
-    impact: Impact
+    impact: SpanKind
     source: str = "incident"
 
 
@@ -48,11 +52,12 @@ class Uptime:
     partial_minutes: float
     degraded_minutes: float
     maintenance_minutes: float
+    no_data_minutes: float = 0.0
 
     @property
     def window_minutes(self) -> float:
         """Minutes of the window that have data (0 when none)."""
-        return max(0.0, (self.end - self.start).total_seconds() / 60)
+        return max(0.0, (self.end - self.start).total_seconds() / 60 - self.no_data_minutes)
 
     @property
     def down_minutes(self) -> float:
@@ -105,21 +110,21 @@ def severity_segments(record: IncidentRecord, now: dt.datetime) -> list[tuple[dt
     return segments
 
 
-def worst_minutes(spans: Iterable[Span], start: dt.datetime, end: dt.datetime) -> dict[Impact, float]:
+def worst_minutes(spans: Iterable[Span], start: dt.datetime, end: dt.datetime) -> dict[SpanKind, float]:
     """Minutes within ``[start, end)`` at each impact, every instant counted once at its worst impact."""
-    edges: list[tuple[dt.datetime, int, Impact]] = []
+    edges: list[tuple[dt.datetime, int, SpanKind]] = []
     for span in spans:
         lo, hi = max(span.start, start), min(span.end, end)
         if hi > lo:
             edges.append((lo, 1, span.impact))
             edges.append((hi, -1, span.impact))
     edges.sort(key=lambda edge: edge[0])
-    totals: dict[Impact, float] = dict.fromkeys(IMPACTS, 0.0)
-    active: dict[Impact, int] = dict.fromkeys(IMPACTS, 0)
+    totals: dict[SpanKind, float] = dict.fromkeys(KINDS, 0.0)
+    active: dict[SpanKind, int] = dict.fromkeys(KINDS, 0)
     previous: dt.datetime | None = None
     for at, delta, impact in edges:
         if previous is not None and at > previous:
-            worst = max((i for i in IMPACTS if active[i] > 0), key=RANK.__getitem__, default=None)
+            worst = max((k for k in KINDS if active[k] > 0), key=RANK.__getitem__, default=None)
             if worst is not None:
                 totals[worst] += (at - previous).total_seconds() / 60
         active[impact] += delta
@@ -131,17 +136,19 @@ def uptime(spans: Sequence[Span], start: dt.datetime, end: dt.datetime, *,
            data_from: dt.datetime | None = None) -> Uptime:
     """Uptime of one service over ``[start, end)``, counted from ``data_from`` when that is later.
 
-    Time before the first data is not counted as up: the window shrinks to what is known. An incident
-    record is data for its whole UTC day, so a span before ``data_from`` moves the start to that day.
+    Time before the first data is not counted as up: the window shrinks to what is known, and so do
+    ``no_data`` spans (gaps in the watch's history). An incident record is data for its whole UTC day, so
+    an incident before ``data_from`` moves the start to that day.
     """
     known_from = start if data_from is None else max(start, data_from)
-    earliest_span = min((s.start for s in spans if s.end > start and s.start < end), default=None)
+    earliest_span = min((s.start for s in spans if s.end > start and s.start < end and s.impact != "no_data"),
+                        default=None)
     if earliest_span is not None and earliest_span < known_from:
         known_from = max(start, day_start(earliest_span))
     minutes = worst_minutes(spans, known_from, end)
     return Uptime(start=min(known_from, end), end=end, major_minutes=minutes["major_outage"],
                   partial_minutes=minutes["partial_outage"], degraded_minutes=minutes["degraded_performance"],
-                  maintenance_minutes=minutes["under_maintenance"])
+                  maintenance_minutes=minutes["under_maintenance"], no_data_minutes=minutes["no_data"])
 
 
 def day_start(at: dt.datetime) -> dt.datetime:
@@ -163,6 +170,8 @@ def daily_uptime(spans: Sequence[Span], days: int, now: dt.datetime, *,
         begin = dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
         day_end = min(begin + DAY, now)
         touching = [s for s in spans if s.start < day_end and s.end > begin]
+        if touching and all(s.impact == "no_data" for s in touching) and (data_from is None or data_from >= day_end):
+            touching = []
         no_data_yet = data_from is None or data_from >= day_end
         if no_data_yet and not touching:
             out.append((day, None))

@@ -112,3 +112,23 @@ def test_percent_is_rounded_down_so_downtime_never_reads_as_full_uptime() -> Non
     assert format_percent(1.0) == "100%"
     assert format_percent(0.99985) == "99.98%"
     assert format_percent(None) == "no data"
+
+
+def test_a_gap_in_the_watch_history_is_taken_out_of_the_window_not_counted_as_up() -> None:
+    spans = [Span(at(0), at(500), "no_data", source="watch"), Span(at(600), at(650), "major_outage")]
+    figure = uptime(spans, T0, at(1000))
+    assert figure.window_minutes == 500
+    assert figure.ratio == 1 - 50 / 500
+
+
+def test_an_incident_during_a_gap_still_counts() -> None:
+    spans = [Span(at(0), at(500), "no_data", source="watch"), Span(at(100), at(200), "major_outage")]
+    figure = uptime(spans, T0, at(1000))
+    assert (figure.window_minutes, figure.major_minutes) == (600, 100)
+
+
+def test_a_day_that_is_all_gap_is_no_data() -> None:
+    now = dt.datetime(2026, 3, 3, 12, tzinfo=dt.UTC)
+    gap = Span(dt.datetime(2026, 3, 1, tzinfo=dt.UTC), dt.datetime(2026, 3, 3, tzinfo=dt.UTC), "no_data")
+    days = daily_uptime([gap], 3, now, data_from=dt.datetime(2026, 2, 1, tzinfo=dt.UTC))
+    assert [figure.ratio if figure else None for _, figure in days] == [None, None, 1]
