@@ -74,7 +74,7 @@ def write_config(root: Path, config: dict[str, Any] | None = None) -> None:
 RECORDS: list[dict[str, Any]] = [
     record_meta(1, "api down: HTTP 503 (db pool exhausted)", "P0", ["api"], "2026-03-10T10:00",
                 "2026-03-10T11:00", updates=[("2026-03-10T10:10", "We are investigating errors on the API."),
-                                             ("2026-03-10T11:00", "The API is back to normal.")]),
+                                             ("2026-03-10T11:01", "The API is back to normal.")]),
     record_meta(2, "api+web slow: replica lag", "P1", ["api", "web"], "2026-03-20T00:00", "2026-03-20T02:00",
                 updates=[("2026-03-20T00:30", "Some requests fail; we are on it.")]),
     record_meta(3, "web slow css", "P2", ["web"], "2026-03-25T01:00", "2026-03-25T03:00"),
