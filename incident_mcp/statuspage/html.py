@@ -6,7 +6,7 @@ template; they escape everything (``{% autoescape true %}``) and only ever see t
 
 from __future__ import annotations
 
-from incident_mcp.render import render
+from incident_mcp.render import render, render_many
 from incident_mcp.statuspage.model import Site
 from incident_mcp.workspace import Workspace
 
@@ -17,6 +17,7 @@ INCIDENT_TEMPLATE = "statuspage/incident.html.j2"
 def html_files(site: Site, workspace: Workspace | None) -> dict[str, str]:
     """The page and one page per published incident, by path."""
     files = {"index.html": render(workspace, INDEX_TEMPLATE, {"site": site}).text}
-    for incident in site.incidents:
-        files[incident.page] = render(workspace, INCIDENT_TEMPLATE, {"site": site, "incident": incident}).text
+    pages = render_many(workspace, INCIDENT_TEMPLATE, ({"site": site, "incident": i} for i in site.incidents))
+    for incident, page in zip(site.incidents, pages, strict=True):
+        files[incident.page] = page.text
     return files
