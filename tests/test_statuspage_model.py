@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from incident_mcp.config import load_config
-from incident_mcp.statuspage import Site, SourceRecord, build_site
+from incident_mcp.statuspage import Site, SourceRecord, build_site, source
 from incident_mcp.statuspage.source import load_records
 from incident_mcp.uptime import Span
 from incident_mcp.workspace import Workspace
@@ -169,3 +169,28 @@ def test_the_model_is_a_pure_function_of_its_inputs(tmp_path: Path) -> None:
     config = load_config(ws.config_path).config
     assert build_site(config, records, NOW) == build_site(config, list(records), NOW)
     assert isinstance(records[0], SourceRecord) and len(records) == len(RECORDS)
+
+
+def test_a_second_read_comes_from_the_cache_and_a_changed_record_is_read_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ws = Workspace.at(make_workspace(tmp_path / "ws"))
+    first, _ = load_records(ws)
+    assert (ws.root / ".incident-mcp" / "statuspage-records.json").is_file()
+    parsed: list[str] = []
+    real = source.read_fields
+    monkeypatch.setattr(source, "read_fields", lambda text, keys: parsed.append(text[:20]) or real(text, keys))
+    again, _ = load_records(ws)
+    assert parsed == [] and [r.record for r in again] == [r.record for r in first]
+    path = next((ws.root / "artifacts" / "decision-memos").glob("INC-003-*.md"))
+    path.write_text(path.read_text().replace("severity: P2", "severity: P1"))
+    changed, _ = load_records(ws)
+    assert len(parsed) == 1 and next(r for r in changed if r.record.id == "INC-003").record.severity == "P1"
+
+
+def test_a_corrupt_cache_is_ignored(tmp_path: Path) -> None:
+    ws = Workspace.at(make_workspace(tmp_path / "ws"))
+    expected, _ = load_records(ws, cache=False)
+    (ws.root / ".incident-mcp").mkdir(exist_ok=True)
+    (ws.root / ".incident-mcp" / "statuspage-records.json").write_text('{"version": 1, "records": {"INC-001-incide')
+    records, skipped = load_records(ws)
+    assert skipped == [] and [r.record for r in records] == [r.record for r in expected]

@@ -19,7 +19,7 @@ import markupsafe
 import pytest
 from mcp import Client
 
-from incident_mcp.errors import WorkspaceError
+from incident_mcp.errors import TemplateError, WorkspaceError
 from incident_mcp.server import build_server
 from incident_mcp.statuspage import publish_status_page
 from incident_mcp.statuspage.writer import MANIFEST
@@ -378,3 +378,16 @@ def test_the_mcp_tool_reports_a_bad_config_as_a_tool_error(tmp_path: Path) -> No
     _, result = call(build_server(str(root)), "publish_status_page", {})
     assert result.is_error and "absolute" in result.content[0].text
     assert MANIFEST not in {p.name for p in Path("/etc").iterdir()}
+
+
+def test_a_workspace_override_of_the_incident_page_is_used_and_sees_only_the_public_model(tmp_path: Path) -> None:
+    root = make_workspace(tmp_path / "ws")
+    override = root / "templates" / "incident-mcp" / "statuspage" / "incident.html.j2"
+    override.parent.mkdir(parents=True)
+    override.write_text("{% autoescape true %}<h1>{{ incident.name }}</h1>{% endautoescape %}\n")
+    site = build(root)
+    assert (site / "incidents" / "INC-007.html").read_text() == "<h1>Elevated API errors</h1>"
+    override.write_text("{{ incident.record.title }}\n")
+    with pytest.raises(TemplateError, match=r"workspace override templates/incident-mcp/statuspage/incident"):
+        publish_status_page(Workspace.at(root), now=NOW)
+    assert (site / "incidents" / "INC-007.html").read_text() == "<h1>Elevated API errors</h1>"

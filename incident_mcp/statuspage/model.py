@@ -7,13 +7,14 @@ Every renderer (HTML, JSON, feeds, badges) reads only this model, and the model 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from incident_mcp.config import CompanyConfig, MaintenanceWindow, ServiceConfig
 from incident_mcp.incidents import IncidentRecord, TimelineEvent
-from incident_mcp.incidents.record import parse_timestamp
+from incident_mcp.incidents.record import parse_timestamp as _parse_timestamp
 from incident_mcp.statuspage.public import (
     IMPACT_LABEL,
     INDICATOR_RANK,
@@ -43,6 +44,8 @@ from incident_mcp.uptime import (
     uptime,
 )
 
+# Records repeat the same few timestamps many times (sorting, segments, updates): parse each text once.
+parse_timestamp = functools.lru_cache(maxsize=1 << 16)(_parse_timestamp)
 BAR_DAYS = 90
 WINDOWS = (90, 30, 7)
 PAST_DAYS = 90
