@@ -7,8 +7,10 @@ The workspace holds ``--incidents`` records over the last year (1–3 services e
 public updates and a post-mortem, a few still open, some closed as duplicates) and ``--components``
 services, two of them hidden. Rows (best of ``--repeat``, files in the page cache; wall and CPU time):
 ``read bytes`` reads every record file (the floor of any approach), ``read records`` parses and validates
-them (what the build must do at least), then the build's own steps, and ``publish`` is the whole
-``publish_status_page``: read, model, render every file and swap the folder in (with fsync).
+them (what any build must do at least; ``cached``: from the record cache), then the build's own steps;
+``publish`` is the whole ``publish_status_page`` (read, model, render every file, write and sync the new
+folder, swap it in): a rebuild with nothing changed, a build an hour later (the usual case after a watch
+round: the page, JSON and feeds change, incident pages do not), and a first build (no cache, new folder).
 """
 
 from __future__ import annotations
@@ -116,14 +118,23 @@ def main() -> None:
         files = render_site(site, ws)
         publish_status_page(ws, now=NOW)  # warm: templates compiled, the folder exists
         paths = sorted((root / "artifacts" / "decision-memos").iterdir())
+        cache = root / ".incident-mcp" / "statuspage-records.json"
+        fresh = iter(range(10**6))
+
+        def cold() -> object:
+            cache.unlink(missing_ok=True)
+            return publish_status_page(ws, now=NOW, out=Path(tmp) / f"cold-{next(fresh)}")
+
         rows = [
             ("read bytes (floor)", best(args.repeat, lambda: [p.read_bytes() for p in paths])),
-            ("read records (lower bound)", best(args.repeat, lambda: load_records(ws))),
+            ("read records (lower bound)", best(args.repeat, lambda: load_records(ws, cache=False))),
+            ("read records, cached", best(args.repeat, lambda: load_records(ws))),
             ("model", best(args.repeat, lambda: build_site(config, records, NOW))),
             ("render all files", best(args.repeat, lambda: render_site(site, ws))),
-            ("publish (whole build)", best(args.repeat, lambda: publish_status_page(ws, now=NOW))),
-            ("publish, every file new", best(args.repeat, lambda: publish_status_page(
-                ws, now=NOW + dt.timedelta(minutes=len(paths) % 7 + 1)))),
+            ("publish: rebuild", best(args.repeat, lambda: publish_status_page(ws, now=NOW))),
+            ("publish: an hour later", best(args.repeat, lambda: publish_status_page(
+                ws, now=NOW + dt.timedelta(hours=next(fresh) + 1)))),
+            ("publish: first build (cold)", best(args.repeat, cold)),
         ]
         size = sum(len(text.encode()) for text in files.values())
         print(f"status page: {args.incidents:,} incidents × {args.components} components "
@@ -131,9 +142,9 @@ def main() -> None:
         print(f"{'step':<28}{'wall':>10}{'cpu':>10}")
         for name, (wall, cpu) in rows:
             print(f"{name:<28}{wall * 1000:>8.0f} ms{cpu * 1000:>8.0f} ms")
-        whole = rows[4][1][0]
-        print(f"publish vs reading the records: {whole / rows[1][1][0]:.1f}×; target < 2 s: "
-              f"{'met' if whole < 2 else 'NOT met'}")
+        first, later = rows[-1][1], rows[-2][1]
+        print(f"first build {first[0]:.2f} s wall / {first[1]:.2f} s CPU ({first[1] / rows[1][1][1]:.1f}× the CPU of "
+              f"reading the records); an hour later {later[0]:.2f} s / {later[1]:.2f} s; target < 2 s")
 
 
 if __name__ == "__main__":
