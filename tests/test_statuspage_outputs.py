@@ -363,7 +363,7 @@ def test_the_mcp_tool_writes_the_site_and_answers_leanly(tmp_path: Path) -> None
     assert data["out"] == "status-site" and data["index"] == "status-site/index.html"
     assert data["components"] == 3 and data["open_incidents"] == 1
     assert (root / "status-site" / "index.html").is_file()
-    assert len(json.dumps(data)) < 1000 and "<html" not in json.dumps(data)
+    assert len(json.dumps(data)) < 1000 and "<html" not in json.dumps(data) and "skipped" not in data
 
 
 def test_a_read_only_server_does_not_offer_the_tool(tmp_path: Path) -> None:
@@ -391,3 +391,12 @@ def test_a_workspace_override_of_the_incident_page_is_used_and_sees_only_the_pub
     with pytest.raises(TemplateError, match=r"workspace override templates/incident-mcp/statuspage/incident"):
         publish_status_page(Workspace.at(root), now=NOW)
     assert (site / "incidents" / "INC-007.html").read_text() == "<h1>Elevated API errors</h1>"
+
+
+def test_an_unreadable_record_is_reported_and_the_rest_is_published(tmp_path: Path) -> None:
+    root = make_workspace(tmp_path / "ws")
+    (root / "artifacts" / "decision-memos" / "INC-030-broken.md").write_text("---\nid: INC-030\nseverity: P9\n---\n")
+    result = publish_status_page(Workspace.at(root), now=NOW)
+    assert len(result.skipped) == 1 and result.skipped[0].startswith("artifacts/decision-memos/INC-030-broken.md: ")
+    assert result.model_dump()["skipped"] == result.skipped
+    assert (root / "status-site" / "incidents" / "INC-007.html").is_file()

@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SerializerFunctionWrapHandler, model_serializer
 
 from incident_mcp.config import load_config
 from incident_mcp.incidents.record import utc_now
@@ -30,6 +31,14 @@ class PublishResult(BaseModel):
     files: int
     changed: int = Field(description="Files whose bytes changed (0: the site was already up to date)")
     skipped: list[str] = Field(default_factory=list, description="Incident records that could not be read")
+
+    @model_serializer(mode="wrap")
+    def _lean(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """No empty fields in what the agent reads: ``skipped`` only when something was skipped."""
+        data: dict[str, Any] = handler(self)
+        if not data.get("skipped"):
+            data.pop("skipped", None)
+        return data
 
 
 def publish_status_page(ws: Workspace, *, out: Path | None = None, now: dt.datetime | None = None,
