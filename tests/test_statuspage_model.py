@@ -194,3 +194,11 @@ def test_a_corrupt_cache_is_ignored(tmp_path: Path) -> None:
     (ws.root / ".incident-mcp" / "statuspage-records.json").write_text('{"version": 1, "records": {"INC-001-incide')
     records, skipped = load_records(ws)
     assert skipped == [] and [r.record for r in records] == [r.record for r in expected]
+
+
+def test_an_update_posted_in_the_same_second_as_the_resolution_says_resolved(tmp_path: Path) -> None:
+    record = record_meta(1, "x", "P1", ["api"], "2026-03-30T10:00", "2026-03-30T11:00",
+                         updates=[("2026-03-30T10:05", "Looking."), ("2026-03-30T11:00", "Fixed.")])
+    site = site_for(tmp_path / "ws", [record])
+    assert [(u.body, u.status) for u in site.incidents[0].updates] == [("Fixed.", "resolved"),
+                                                                        ("Looking.", "investigating")]

@@ -251,7 +251,8 @@ def _public_updates(record: IncidentRecord, refs: tuple[ComponentRef, ...],
     monitoring_at: dt.datetime | None = None
     updates: list[Update] = []
     seen: dict[str, int] = {}
-    for event in sorted(record.timeline, key=lambda e: parse_timestamp(e.at)):
+    events = sorted(record.timeline, key=lambda e: parse_timestamp(e.at))
+    for index, event in enumerate(events):
         at = parse_timestamp(event.at)
         if at > now:
             break
@@ -260,6 +261,10 @@ def _public_updates(record: IncidentRecord, refs: tuple[ComponentRef, ...],
             monitoring_at = at
         if event.kind != "communication":
             continue
+        for same in events[index + 1:]:  # "resolved" and its announcement in the same second: it says resolved
+            if parse_timestamp(same.at) != at:
+                break
+            state = _state_after(same, state)
         body = clean_text(event.text)
         if not body:
             continue
