@@ -5,8 +5,12 @@ Needs Debian's ``chromium`` package (``.ci/run`` installs it when missing); skip
 
 from __future__ import annotations
 
+import functools
 import shutil
 import subprocess
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -53,10 +57,28 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root / "status-site"
 
 
-def test_a_visitor_sees_the_banner_components_and_incident_titles_and_no_console_error(site: Path,
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def served(site: Path) -> Iterator[str]:
+    """The workspace folder served over HTTP on 127.0.0.1, as a static host would serve the site."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(site.parent)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_visitor_sees_the_banner_components_and_incident_titles_and_no_console_error(served: str,
                                                                                      tmp_path: Path) -> None:
-    done = chromium(tmp_path / "profile", "--allow-file-access-from-files", "--enable-logging=stderr", "--v=0",
-                    "--dump-dom", (site.parent / "harness.html").as_uri())
+    done = chromium(tmp_path / "profile", "--enable-logging=stderr", "--v=0", "--dump-dom",
+                    f"{served}/harness.html")
     assert done.returncode == 0, done.stderr[-2000:]
     visible = done.stdout.split("VISIBLE&lt;&lt;", 1)[1].split("&gt;&gt;", 1)[0]
     for text in ("Acme status", "Partial System Outage", "Current incidents", "Elevated API errors",
