@@ -202,3 +202,10 @@ def test_an_update_posted_in_the_same_second_as_the_resolution_says_resolved(tmp
     site = site_for(tmp_path / "ws", [record])
     assert [(u.body, u.status) for u in site.incidents[0].updates] == [("Fixed.", "resolved"),
                                                                         ("Looking.", "investigating")]
+
+
+def test_a_build_as_of_an_earlier_time_leaves_out_what_had_not_happened_yet(tmp_path: Path) -> None:
+    site = site_for(tmp_path / "ws", now=dt.datetime(2026, 3, 31, 10, 0, tzinfo=dt.UTC))
+    assert "INC-007" not in [i.id for i in site.incidents]
+    assert {c.id: c.status for c in site.components}["api"] == "operational"
+    assert site.description == "All Systems Operational"

@@ -400,3 +400,12 @@ def test_an_unreadable_record_is_reported_and_the_rest_is_published(tmp_path: Pa
     assert len(result.skipped) == 1 and result.skipped[0].startswith("artifacts/decision-memos/INC-030-broken.md: ")
     assert result.model_dump()["skipped"] == result.skipped
     assert (root / "status-site" / "incidents" / "INC-007.html").is_file()
+
+
+def test_a_temp_folder_left_by_a_build_that_died_is_swept(tmp_path: Path) -> None:
+    root = make_workspace(tmp_path / "ws")
+    stale = root / ".status-site.4194305.0123abcd.incident-mcp-tmp"  # above Linux's largest pid: its writer is gone
+    (stale / "incidents").mkdir(parents=True)
+    (stale / "incidents" / "INC-001.html").write_text("half")
+    build(root)
+    assert not stale.exists() and (root / "status-site" / "index.html").is_file()
