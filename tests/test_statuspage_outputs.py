@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import re
 import subprocess
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
@@ -409,3 +410,31 @@ def test_a_temp_folder_left_by_a_build_that_died_is_swept(tmp_path: Path) -> Non
     (stale / "incidents" / "INC-001.html").write_text("half")
     build(root)
     assert not stale.exists() and (root / "status-site" / "index.html").is_file()
+
+
+def contrast(one: str, two: str) -> float:
+    """WCAG 2 contrast ratio of two #rrggbb colours."""
+    def luminance(colour: str) -> float:
+        channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    high, low = sorted((luminance(one), luminance(two)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_text_meets_wcag_aa_contrast_in_light_and_dark(site: Path) -> None:
+    page = (site / "index.html").read_text()
+    blocks = re.findall(r":root \{([^}]*)\}", page)
+    assert len(blocks) == 2, "one palette for light, one for dark"
+    statuses = ("operational", "degraded_performance", "partial_outage", "major_outage", "under_maintenance")
+    banner_text = dict(zip(("light", "dark"), ("#ffffff", "#0d1117"), strict=True))
+    for scheme, block in zip(("light", "dark"), blocks, strict=True):
+        colour = dict(re.findall(r"--([a-z_]+): (#[0-9a-f]{6})", block))
+        pairs = [("fg", "bg"), ("muted", "bg"), ("muted", "card"), ("link", "bg"), ("link", "card"), ("fg", "card")]
+        pairs += [(status, "bg") for status in statuses]
+        for text, background in pairs:
+            ratio = contrast(colour[text], colour[background])
+            assert ratio >= 4.5, f"{scheme}: {text} on {background} is {ratio:.2f}:1"
+        for status in statuses:  # the banner's text on its status colour
+            ratio = contrast(banner_text[scheme], colour[status])
+            assert ratio >= 4.5, f"{scheme}: banner text on {status} is {ratio:.2f}:1"
