@@ -213,6 +213,21 @@ class DnsSetting(ProviderSetting):
     failover_target: Text = ""
 
 
+class FlagSetting(_Ours):
+    """The flag system's ids that fill the kill-switch commands (``incident_response.flags``)."""
+
+    project: Text = ""
+    environment: Text = ""
+    kill_switches: TextList = Field(default_factory=list)
+    settings: dict[str, Text] = Field(default_factory=dict)
+
+
+class CacheSetting(_Ours):
+    """The application cache's ids (``incident_response.cache``): the Redis database number, host, key prefix."""
+
+    settings: dict[str, Text] = Field(default_factory=dict)
+
+
 class StatusPage(_Ours):
     """Where users read about incidents."""
 
@@ -236,6 +251,8 @@ class IncidentResponse(_Ours):
     deploy: dict[str, Text] = Field(default_factory=dict)
     dns: DnsSetting = Field(default_factory=DnsSetting)
     cdn: ProviderSetting = Field(default_factory=ProviderSetting)
+    flags: FlagSetting = Field(default_factory=FlagSetting)
+    cache: CacheSetting = Field(default_factory=CacheSetting)
     alerting: ProviderSetting = Field(default_factory=ProviderSetting)
     status_page: StatusPage = Field(default_factory=StatusPage)
     on_call: Contact = Field(default_factory=Contact)

@@ -467,7 +467,7 @@ def runbook_context(ws: Workspace, loaded: LoadedConfig, *, now: dt.datetime | N
     company = builder.company()
     services, critical, status_check = builder.services()
     report = load_rfcs(ws)
-    rollback = _rollback_view(rollback_plan(config, catalog=catalog), builder)
+    rollback = _rollback_view(rollback_plan(config, catalog=catalog, rfcs=report.rfcs), builder)
     alerting = _alerting(config, refs["error_tracking"], catalog, builder)
     contacts = builder.contacts(company)
     hosting = _provider_name(catalog, refs["hosting"])

@@ -112,12 +112,15 @@ def test_every_reference_spelling_cited_by_a_step_is_in_the_reference_sheet(cata
     assert cited > 80
 
 
-def test_commands_without_a_reference_spelling_are_few_and_marked_composed(catalog: Catalog) -> None:
-    unreferenced = [(entry.key, step) for _, entry in _entries(catalog)
-                    for step in (*entry.steps, *((entry.status,) if entry.status else ()))
-                    if step.command and step.ref is None]
-    assert all(step.composed for _, step in unreferenced)
-    assert len({(key, step.command) for key, step in unreferenced}) <= 20
+def test_every_command_records_where_and_when_it_was_verified_and_how_well(catalog: Catalog) -> None:
+    for _, entry in _entries(catalog):
+        for step in (*entry.steps, *((entry.status,) if entry.status else ())):
+            if step.command:
+                assert step.source and step.checked, f"{entry.key}: {step.command!r} has no source or date"
+                assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", step.checked)
+                assert step.verified in ("verified", "partial", "unverified"), (entry.key, step.command)
+            elif step.verified == "console-only":
+                assert not step.command
 
 
 def test_the_wrong_fly_command_from_the_spec_appears_nowhere_in_the_catalog() -> None:
@@ -381,10 +384,27 @@ def test_a_command_that_drifts_from_its_reference_spelling_is_rejected(tmp_path:
         load_catalog_from(folder)
 
 
-def test_a_command_with_neither_reference_nor_composed_mark_is_rejected(tmp_path: Path) -> None:
+def test_a_command_without_a_verification_source_is_rejected(tmp_path: Path) -> None:
     folder = _copy(tmp_path)
-    _edit(folder, "cache.yaml", "        ref: redis-cli -n 0 FLUSHDB ASYNC\n", "")
-    with pytest.raises(CatalogError, match=r"cache\.yaml entry 'redis'.*needs `ref`"):
+    _edit(folder, "cache.yaml", "    source: \"spec/rollback-reference.md, citing https://redis.io", "    docs_x: \"")
+    _edit(folder, "cache.yaml", "    docs_x: ", "    # ")
+    with pytest.raises(CatalogError, match=r"cache\.yaml entry 'redis'.*needs `source`"):
+        load_catalog_from(folder)
+
+
+def test_an_http_call_without_an_auth_header_from_the_environment_is_rejected(tmp_path: Path) -> None:
+    folder = _copy(tmp_path)
+    _edit(folder, "feature_flags.yaml", '["Authorization: Api-Key $FLAGSMITH_ADMIN_API_KEY", ',
+          '["Authorization: Api-Key ser.abc123", ')
+    with pytest.raises(CatalogError, match=r"entry 'flagsmith'.*auth header with the token from an environment"):
+        load_catalog_from(folder)
+
+
+def test_a_console_only_step_may_not_carry_a_command(tmp_path: Path) -> None:
+    folder = _copy(tmp_path)
+    _edit(folder, "hosting.yaml", "        command: heroku releases:rollback {release} -a {app}\n",
+          "        command: heroku releases:rollback {release} -a {app}\n        verified: console-only\n")
+    with pytest.raises(CatalogError, match=r"entry 'heroku'.*console-only step has no command"):
         load_catalog_from(folder)
 
 
@@ -408,7 +428,7 @@ def test_a_family_may_not_carry_commands(tmp_path: Path) -> None:
     folder = _copy(tmp_path)
     _edit(folder, "hosting.yaml", "    options: [azure-app-service, kubernetes]\n    steps:\n",
           "    options: [azure-app-service, kubernetes]\n    steps:\n"
-          "      - {action: x, command: az x, composed: true}\n")
+          "      - {action: x, command: az x, source: https://example.com, checked: 2026-11-29}\n")
     with pytest.raises(CatalogError, match=r"entry 'azure'.*never commands"):
         load_catalog_from(folder)
 

@@ -87,7 +87,7 @@ incident_response:
         ["vercel rollback DEPLOYMENT_ID", "vercel rollback status", "vercel promote status",
          "POST https://api.vercel.com/v1/projects/acme-web/rollback/DEPLOYMENT_ID",
          "npx prisma db execute --file down.sql", "npx prisma migrate resolve --rolled-back MIGRATION_NAME",
-         "ldcli flags toggle-off --project FLAG_PROJECT --environment production --flag FLAG"],
+         "ldcli flags toggle-off --project FLAG_PROJECT --environment FLAG_ENVIRONMENT --flag FLAG"],
     ),
     "fly-django-bugsnag": (
         """
@@ -116,14 +116,19 @@ incident_response:
         """
 tech_stack: {hosting: AWS (ECS), orm: SQLAlchemy, database: Postgres, cache: Redis}
 incident_response:
-  deploy: {cluster: prod, service: api}
+  deploy: {cluster: prod, service: api, region: eu-west-1, task_family: api}
+  cache: {settings: {redis_db: "2"}}
   cdn: {provider: CloudFront, settings: {distribution_id: E2ABCDEF}}
 """,
         {("hosting", "aws-ecs"), ("orm", "alembic"), ("database", "postgresql"), ("cache", "redis"),
          ("cdn", "cloudfront")},
-        ["aws ecs update-service --cluster prod --service api --task-definition TASK_FAMILY:PREVIOUS_REVISION",
-         "alembic downgrade -1", "alembic current", 'aws cloudfront create-invalidation --distribution-id E2ABCDEF '
-         '--paths "/*"', "redis-cli -n 0 FLUSHDB ASYNC"],
+        ["aws ecs list-task-definitions --region eu-west-1 --family-prefix api --sort DESC --max-items 5",
+         "aws ecs update-service --region eu-west-1 --cluster prod --service api --task-definition "
+         "api:PREVIOUS_REVISION",
+         "aws ecs execute-command --region eu-west-1 --cluster prod --task TASK_ID --container CONTAINER "
+         '--interactive --command "/bin/sh"',
+         "alembic downgrade -1", "alembic current", "aws cloudfront create-invalidation --region eu-west-1 "
+         '--distribution-id E2ABCDEF --paths "/*"', "redis-cli -n 2 FLUSHDB ASYNC"],
     ),
     "railway-drizzle": (
         """
@@ -234,11 +239,12 @@ incident_response:
 """), ["dns"])
     steps = plan.sections[0].providers[0].steps
     upsert = next(s for s in steps if s.body_file == "upsert.json")
-    assert upsert.command == "aws route53 change-resource-record-sets --hosted-zone-id Z123ABC " \
+    assert upsert.command == "aws route53 change-resource-record-sets --region REGION --hosted-zone-id Z123ABC " \
                              "--change-batch file://upsert.json"
     assert json.loads(upsert.body or "")["Changes"][0]["ResourceRecordSet"] == {
         "Name": "app.example.com", "Type": "A", "TTL": 60, "ResourceRecords": [{"Value": "203.0.113.10"}]}
-    assert "aws route53 update-health-check --health-check-id HEALTH_CHECK_ID --inverted" in _commands(plan)
+    assert "aws route53 update-health-check --region REGION --health-check-id HEALTH_CHECK_ID --inverted" in \
+        _commands(plan)
 
 
 def test_vercel_dns_gets_the_record_name_and_a_cname_for_a_hostname_target(tmp_path: Path) -> None:
@@ -295,7 +301,8 @@ def test_the_text_shows_api_calls_with_their_headers_and_body(tmp_path: Path) ->
                                      ["feature_flag"]))
     assert "       PATCH https://app.launchdarkly.com/api/v2/flags/FLAG_PROJECT/FLAG" in text
     assert "header: Content-Type: application/json; domain-model=launchdarkly.semanticpatch" in text
-    assert 'body: {"environmentKey":"production","instructions":[{"kind":"turnFlagOff"}]}' in text
+    assert "header: Authorization: $LD_ACCESS_TOKEN" in text
+    assert 'body: {"environmentKey":"FLAG_ENVIRONMENT","instructions":[{"kind":"turnFlagOff"}]}' in text
 
 
 def test_a_host_with_its_own_cdn_suggests_setting_the_cdn(tmp_path: Path) -> None:
@@ -378,3 +385,47 @@ def test_the_cli_fails_with_one_line_when_there_is_no_config(tmp_path: Path) -> 
     assert result.stdout == ""
     assert result.stderr.startswith("incident-mcp: error:") and "company.config.yaml" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+# ---- regressions from the command-by-command audit (issue 12) ------------------------------------------------
+
+
+def test_sequelize_undo_all_to_names_the_oldest_migration_to_undo_because_to_is_inclusive(tmp_path: Path) -> None:
+    plan = rollback_plan(_config(tmp_path, "tech_stack: {orm: Sequelize}\n"), ["database"])
+    steps = plan.sections[0].providers[0].steps
+    undo_all = next(s for s in steps if s.command and "--to" in s.command)
+    assert undo_all.command == "npx sequelize-cli db:migrate:undo:all --to OLDEST_MIGRATION_TO_UNDO"
+    assert "INCLUSIVE" in undo_all.action and "OLDEST" in undo_all.action
+    assert "undo everything after" not in format_plan(plan)
+
+
+def test_vercel_rollback_requires_the_deployment_and_the_rest_call_sends_an_empty_json_body(tmp_path: Path) -> None:
+    config = _config(tmp_path, "tech_stack: {hosting: Vercel}\nincident_response: {deploy: {project: web}}\n")
+    plan = rollback_plan(config, ["deployment"])
+    text = format_plan(plan)
+    assert "Without an id" not in text and "goes to the previous production deployment" not in text
+    steps = plan.sections[0].providers[0].steps
+    cli = next(s for s in steps if s.command == "vercel rollback DEPLOYMENT_ID")
+    assert "REQUIRED" in cli.action and "rollback status" in cli.action
+    finder = steps[0]
+    assert finder.command == "vercel list web --environment production --status READY"
+    rest = next(s for s in steps if s.command and s.command.startswith("POST "))
+    assert rest.body == "{}"
+    assert "Content-Type: application/json" in rest.headers
+    assert "Authorization: Bearer $VERCEL_TOKEN" in rest.headers
+
+
+def test_every_http_step_of_the_catalog_sends_its_vendors_auth_from_an_environment_variable() -> None:
+    from incident_mcp.catalog.models import auth_headers
+
+    checked = 0
+    catalog = load_catalog()
+    for kind in KINDS:
+        for entry in catalog.providers(kind):
+            for step in entry.all_steps():
+                if step.command and step.api:
+                    checked += 1
+                    found = auth_headers(step.command, step.headers)
+                    assert found, f"{kind}/{entry.key}: {step.command}"
+                    assert not re.search(r"(Bearer|Api-Key|Basic) [A-Za-z0-9]{8,}", " ".join(step.headers))
+    assert checked >= 20
