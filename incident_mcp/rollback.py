@@ -21,10 +21,20 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from incident_mcp.catalog import Catalog, Provider, Step, fill, load_catalog, placeholders
-from incident_mcp.catalog.models import Verified, is_http
+from incident_mcp.catalog import (
+    NONE_WORDS,
+    Catalog,
+    Provider,
+    Step,
+    canonical,
+    fill,
+    load_catalog,
+    placeholders,
+)
+from incident_mcp.catalog.models import Verified, curl_command, is_http
 from incident_mcp.config import PROVIDER_FIELDS, CompanyConfig, ProviderKind, config_value
-from incident_mcp.rfcs import RfcSummary
+from incident_mcp.rfcs import RfcSummary, load_rfcs
+from incident_mcp.workspace import Workspace
 
 SectionKind = Literal["deployment", "database", "feature_flag", "dns", "cache"]
 SECTION_KINDS: tuple[SectionKind, ...] = ("deployment", "database", "feature_flag", "dns", "cache")
@@ -112,6 +122,8 @@ _SPLIT_PROVIDERS = re.compile(r"\s*(?:\+|/|,|&|;|\band\b|\bwith\b|\bplus\b)\s*",
 _HOST_CDN = {"vercel": "Vercel", "cloudflare-workers": "Cloudflare", "cloudflare-pages": "Cloudflare"}
 # A config value goes into a shell command only if it cannot change the command's meaning.
 _SAFE_VALUE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/@+=-]{0,199}$")
+# A key pattern is printed inside single quotes, so glob characters are safe in it.
+_SAFE_PATTERN = re.compile(r"^[A-Za-z0-9*?][A-Za-z0-9._:/@+=*?\[\]-]{0,199}$")
 
 
 class PlanStep(BaseModel):
@@ -169,13 +181,16 @@ class RollbackPlan(BaseModel):
 
 
 def rollback_plan(config: CompanyConfig, kinds: Iterable[str] | None = None, *,
-                  catalog: Catalog | None = None, rfcs: Sequence[RfcSummary] = ()) -> RollbackPlan:
+                  catalog: Catalog | None = None, rfcs: Sequence[RfcSummary] | None = None,
+                  workspace: Workspace | None = None) -> RollbackPlan:
     """The rollback plan for ``config``, limited to the section ``kinds`` given (default: all five).
 
-    ``rfcs`` (from ``incident_mcp.rfcs.load_rfcs``) add the flags they name to the kill-switch section and the
-    job queues they mention to the cache warnings.
+    ``rfcs`` (or, when not given, the RFCs of ``workspace``) add the flags they name to the kill-switch section
+    and the job queues they mention to the cache warnings.
     """
     catalog = catalog or load_catalog()
+    if rfcs is None:
+        rfcs = load_rfcs(workspace).rfcs if workspace is not None else ()
     wanted = _kinds(kinds)
     services = [s.name for s in config.critical_services()]
     sections = [_section(kind, config, catalog, services, rfcs) for kind in SECTION_KINDS if kind in wanted]
@@ -206,6 +221,8 @@ def _section(kind: SectionKind, config: CompanyConfig, catalog: Catalog, service
         matches = catalog.normalize_all(source, raw)
         if not matches:
             notes.append(_unconfigured_note(source, field, raw, catalog))
+            if raw and canonical(raw) not in NONE_WORDS and raw.lower() not in ("n/a", "-"):
+                unknown.append(f"{raw!r} ({field})")
         else:
             unknown += [f"{part!r} ({field})" for part in _unknown_parts(catalog, source, raw)]
         for match in matches:
@@ -218,7 +235,7 @@ def _section(kind: SectionKind, config: CompanyConfig, catalog: Catalog, service
                 notes.append(f"{field} is {raw!r}, which could mean several providers "
                              f"({', '.join(catalog.provider(source, o).name for o in match.options)}); "
                              "the generic steps apply until you name one.")
-    if unknown:
+    if unknown and providers:
         notes.append(f"{', '.join(unknown)} is not in the catalog, so the generic steps below apply to it.")
     concrete = [p for p in providers if not p.family_options and p.kind in _PRIMARY[kind]]
     if kind == "database":
@@ -405,7 +422,7 @@ def _values(kind: SectionKind, config: CompanyConfig, catalog: Catalog,
         value = value.strip()
         if not value:
             continue
-        if _SAFE_VALUE.match(value):
+        if _SAFE_VALUE.match(value) or (name == "cache_pattern" and _SAFE_PATTERN.match(value)):
             values[name] = value
         else:
             notes.append(f"{field} is not used in commands: it contains characters that are unsafe in a shell "
@@ -468,10 +485,11 @@ def _format_steps(steps: list[PlanStep]) -> list[str]:
     lines: list[str] = []
     for number, step in enumerate(steps, 1):
         lines.append(f"{number:>3}. {step.action}")
-        if step.command:
-            lines.append(f"       {'' if is_http(step.command) else '$ '}{step.command}")
-        lines += [f"       header: {h}" for h in step.headers]
-        if step.body:
+        if step.command and is_http(step.command):
+            lines.append(f"       $ {curl_command(step.command, step.headers, step.body)}")
+        elif step.command:
+            lines.append(f"       $ {step.command}")
+        if step.body and not (step.command and is_http(step.command)):
             label = f"save as {step.body_file}" if step.body_file else "body"
             lines.append(f"       {label}: {step.body}")
         if step.check_first:

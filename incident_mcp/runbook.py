@@ -48,7 +48,7 @@ from pydantic import BaseModel, Field
 from incident_mcp import __version__
 from incident_mcp.blocks import BlockError, find_blocks, merge
 from incident_mcp.catalog import Catalog, Step, canonical, fill, load_catalog
-from incident_mcp.catalog.models import is_http
+from incident_mcp.catalog.models import curl_command, is_http
 from incident_mcp.config import CompanyConfig, LoadedConfig, ProviderKind, ProviderRef, load_config, provider_refs
 from incident_mcp.errors import ArtifactError
 from incident_mcp.render import Rendered, render
@@ -221,6 +221,13 @@ class StepView:
     def lang(self) -> str:
         """The code-fence language: ``http`` for a request written METHOD URL, ``sh`` for commands (curl too)."""
         return "http" if self.command and is_http(self.command) else "sh"
+
+    @property
+    def runnable(self) -> str:
+        """The command as a shell runs it: an HTTP request becomes a curl with its headers and body."""
+        if not self.command:
+            return ""
+        return curl_command(self.command, self.headers, self.body) if self.lang == "http" else self.command
 
 
 @dataclass(frozen=True)

@@ -296,13 +296,13 @@ def test_the_text_tells_the_reader_to_verify_partly_verified_commands_with_help(
     assert helm.verify_with_help and helm.verified == "partial"
 
 
-def test_the_text_shows_api_calls_with_their_headers_and_body(tmp_path: Path) -> None:
+def test_the_text_shows_api_calls_as_a_curl_with_their_auth_headers_and_body(tmp_path: Path) -> None:
     text = format_plan(rollback_plan(_config(tmp_path, "feature_flags: {provider: LaunchDarkly}\n"),
                                      ["feature_flag"]))
-    assert "       PATCH https://app.launchdarkly.com/api/v2/flags/FLAG_PROJECT/FLAG" in text
-    assert "header: Content-Type: application/json; domain-model=launchdarkly.semanticpatch" in text
-    assert "header: Authorization: $LD_ACCESS_TOKEN" in text
-    assert 'body: {"environmentKey":"FLAG_ENVIRONMENT","instructions":[{"kind":"turnFlagOff"}]}' in text
+    assert ("$ curl -fsS -X PATCH 'https://app.launchdarkly.com/api/v2/flags/FLAG_PROJECT/FLAG' "
+            '-H "Authorization: $LD_ACCESS_TOKEN" '
+            '-H "Content-Type: application/json; domain-model=launchdarkly.semanticpatch" '
+            """--data '{"environmentKey":"FLAG_ENVIRONMENT","instructions":[{"kind":"turnFlagOff"}]}'""") in text
 
 
 def test_a_host_with_its_own_cdn_suggests_setting_the_cdn(tmp_path: Path) -> None:
@@ -429,3 +429,91 @@ def test_every_http_step_of_the_catalog_sends_its_vendors_auth_from_an_environme
                     assert found, f"{kind}/{entry.key}: {step.command}"
                     assert not re.search(r"(Bearer|Api-Key|Basic) [A-Za-z0-9]{8,}", " ".join(step.headers))
     assert checked >= 20
+
+
+@pytest.mark.parametrize(("kind", "text", "expected"), [
+    ("orm", "tech_stack: {orm: Prisma}", ["--from-schema-datamodel prisma/schema.prisma --to-migrations "
+                                          'prisma/migrations --shadow-database-url "$SHADOW_DATABASE_URL"',
+                                          "Prisma 7:", "Prisma 6 and earlier"]),
+    ("orm", "tech_stack: {orm: TypeORM}", ["npx typeorm-ts-node-commonjs migration:revert -d DATA_SOURCE",
+                                           "typeorm-ts-node-esm", "compiled"]),
+    ("orm", "tech_stack: {orm: Ecto}", ['bin/RELEASE_NAME eval "RELEASE_MODULE.rollback(REPO_MODULE, VERSION)"']),
+    ("cdn", "incident_response: {cdn: {provider: Fastly, settings: {fastly_service_id: SVC1}}}",
+     ["fastly service purge --key SURROGATE_KEY --soft --service-id SVC1",
+      "fastly service purge --all --service-id SVC1"]),
+    ("hosting", "tech_stack: {hosting: Netlify}\nincident_response: {deploy: {site_id: s1}}",
+     ["netlify api lockDeploy", "next Git-triggered production deploy overwrites the rollback"]),
+    ("cache", "tech_stack: {cache: Memcached}", ["printf 'flush_all\\r\\nquit\\r\\n' | nc HOST 11211"]),
+    ("dns", "incident_response: {dns: {provider: Route 53}}", ['"Action":"DELETE"', '"Action":"CREATE"',
+                                                                "UPSERT cannot switch it"]),
+    ("dns", "incident_response: {dns: {provider: Cloudflare}}",
+     ["curl -fsS -X DELETE 'https://api.cloudflare.com/client/v4/zones/ZONE/dns_records/RECORD_ID'",
+      "PATCH cannot switch it in place"]),
+    ("hosting", "tech_stack: {hosting: Render}", ["What a rollback restores", "disks", "CURRENT"]),
+])
+def test_the_corrected_dubious_commands_are_printed(tmp_path: Path, kind: str, text: str,
+                                                    expected: list[str]) -> None:
+    section = {"orm": "database", "cdn": "cache", "cache": "cache", "hosting": "deployment", "dns": "dns"}[kind]
+    plan_text = format_plan(rollback_plan(_config(tmp_path, text + "\n"), [section]))
+    for fragment in expected:
+        assert fragment in plan_text, fragment
+    assert "fastly purge " not in plan_text
+    assert "npx typeorm migration:revert -d ./src/data-source.ts" not in plan_text
+
+
+def test_flushdb_uses_the_configured_database_and_names_the_queue_sharing_redis(tmp_path: Path) -> None:
+    plan = rollback_plan(_config(tmp_path, """
+tech_stack: {cache: Redis, queue: Sidekiq}
+incident_response: {cache: {settings: {redis_db: "3", cache_pattern: "cache:*"}}}
+"""), ["cache"])
+    section = plan.sections[0]
+    assert "redis-cli -n 3 FLUSHDB ASYNC" in _commands(plan)
+    assert "redis-cli --scan --pattern 'cache:*' | xargs -r -n 100 redis-cli UNLINK" in _commands(plan)
+    assert any("Sidekiq" in note and "database 3" in note and "queued" in note for note in section.notes)
+    assert not section.config_fields_to_set
+
+
+def test_a_queue_an_rfc_mentions_is_named_too(tmp_path: Path) -> None:
+    from incident_mcp.rfcs import RfcSummary
+
+    rfc = RfcSummary(id="RFC-009", title="Emails through Celery workers", status="accepted", path="x.md")
+    plan = rollback_plan(_config(tmp_path, "tech_stack: {cache: Redis}\n"), ["cache"], rfcs=[rfc])
+    assert any("Celery" in note for note in plan.sections[0].notes)
+    quiet = rollback_plan(_config(tmp_path, "tech_stack: {cache: Redis}\n"), ["cache"])
+    assert not any("queued" in note for note in quiet.sections[0].notes)
+
+
+def test_the_flags_the_rfcs_name_are_in_the_kill_switch_section(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    shutil.copytree(ROOT / "incident_mcp" / "example_company", ws)
+    from incident_mcp.workspace import Workspace
+
+    plan = rollback_plan(load_config(ws / "company.config.yaml").config, ["feature_flag"],
+                         workspace=Workspace(ws))
+    section = plan.sections[0]
+    assert any("`billing-v2` (RFC-001)" in note for note in section.notes)
+    # one flag named: it fills the kill-switch command
+    assert any(c.endswith("--flag billing-v2") for c in _commands(plan))
+
+
+@pytest.mark.parametrize(("text", "kind", "unknown"), [
+    ("tech_stack: {cache: Redis}\nincident_response: {cdn: {provider: KeyCDN}}", "cache", "KeyCDN"),
+    ("tech_stack: {cache: Redis + Hazelcast}", "cache", "Hazelcast"),
+    ("tech_stack: {orm: Prisma + FaunaDB, database: FaunaDB}", "database", "FaunaDB"),
+])
+def test_an_unknown_provider_beside_a_known_one_still_gets_the_generic_steps(tmp_path: Path, text: str,
+                                                                             kind: str, unknown: str) -> None:
+    plan = rollback_plan(_config(tmp_path, text + "\n"), [kind])
+    section = plan.sections[0]
+    assert section.providers, "the known provider keeps its steps"
+    assert section.steps, "the unknown one gets the generic steps"
+    assert any(unknown in note for note in section.notes)
+    if kind == "database":
+        assert any("backup" in step.action for step in section.steps)
+
+
+def test_every_aws_command_names_the_region(tmp_path: Path) -> None:
+    catalog = load_catalog()
+    aws = [c for kind in KINDS for entry in catalog.providers(kind) for c in entry.commands() if c.startswith("aws ")]
+    assert len(aws) > 15
+    assert all("--region {region}" in c for c in aws), [c for c in aws if "--region" not in c]

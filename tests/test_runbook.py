@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from incident_mcp.catalog import load_catalog
-from incident_mcp.catalog.models import PLACEHOLDER
+from incident_mcp.catalog.models import PLACEHOLDER, curl_command, is_http
 from incident_mcp.config import load_config, provider_refs
 from incident_mcp.runbook import POSTMORTEM_PATH, RUNBOOK_PATH, generate_runbook, solo_voice_problems
 from incident_mcp.workspace import Workspace
@@ -108,6 +108,8 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Works
 
 def _prefix(command: str) -> str | None:
     """The fixed text of a catalog command before its first placeholder (None when too short to be telling)."""
+    if is_http(command):
+        command = curl_command(command)  # the runbook prints HTTP calls as the curl that sends them
     head = PLACEHOLDER.split(command)[0].strip()
     return head if len(head) >= 10 else None
 

@@ -48,6 +48,7 @@ from incident_mcp.errors import CatalogError
 
 __all__ = [
     "KINDS",
+    "NONE_WORDS",
     "Alerting",
     "Catalog",
     "CatalogError",

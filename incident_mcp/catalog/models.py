@@ -59,6 +59,24 @@ def auth_headers(step_command: str, headers: tuple[str, ...] | list[str]) -> lis
     return found
 
 
+def curl_command(command: str, headers: tuple[str, ...] | list[str] = (), body: str | None = None) -> str:
+    """An HTTP step (``METHOD URL`` with headers and body) as one curl command a shell runs as printed.
+
+    Headers go in double quotes so ``$TOKEN`` expands; the URL and the body go in single quotes so nothing in
+    them does (bodies never hold a single quote: the loader refuses one).
+    """
+    match = _HTTP.match(command)
+    if not match:
+        return command
+    parts = ["curl", "-fsS", "-X", match.group(1), f"'{match.group(2)}'"]
+    parts += [f'-H "{header}"' for header in headers]
+    if body is not None:
+        if not any(header.lower().startswith("content-type:") for header in headers):
+            parts.append('-H "Content-Type: application/json"')
+        parts.append(f"--data '{body}'")
+    return " ".join(parts)
+
+
 def is_http(command: str) -> bool:
     """Whether a command is an HTTP call written ``METHOD URL`` (as the reference writes API calls)."""
     return bool(_HTTP.match(command))
@@ -147,6 +165,10 @@ class Step(_Strict):
             raise ValueError("a console-only step has no command (the vendor has no CLI or API for it)")
         if self.body_file and not self.body:
             raise ValueError("body_file names the file to save the body in, so it needs a body")
+        if self.body and "'" in self.body:
+            raise ValueError("a body may not hold a single quote (it is printed inside '…' for the shell)")
+        if any('"' in header or "`" in header for header in self.headers):
+            raise ValueError("a header may not hold a double quote or backtick (it is printed inside \"…\")")
         if "\n" in self.command:
             raise ValueError("command must be one line")
         if not self.source or not self.checked:
