@@ -192,8 +192,15 @@ def test_fully_verified_steps_carry_no_warning(catalog: Catalog) -> None:
     ("database", "postgres", "postgresql", None),
     ("database", "PostgreSQL", "postgresql", None),
     ("database", "PostgreSQL 16", "postgresql", None),
-    ("database", "Postgres (Neon)", "postgresql", "neon"),
-    ("database", "Supabase", "postgresql", "supabase"),
+    ("database", "Neon", "neon", None),
+    ("database", "Supabase", "supabase-db", None),
+    ("database", "PlanetScale", "planetscale", None),
+    ("hosting", "Kamal", "kamal", None),
+    ("hosting", "Google App Engine", "app-engine", None),
+    ("orm", "EF Core", "ef-core", None),
+    ("dns", "Google Cloud DNS", "cloud-dns", None),
+    ("cdn", "Bunny CDN", "bunny", None),
+    ("feature_flags", "Split.io", "split", None),
     ("orm", "SQLAlchemy", "alembic", "sqlalchemy"),
     ("orm", "Alembic", "alembic", None),
     ("orm", "Supabase", "supabase-cli", None),
@@ -241,6 +248,11 @@ def test_a_vague_cache_name_is_a_family_too(catalog: Catalog) -> None:
     match = catalog.normalize("cache", "ElastiCache")
     assert match is not None and match.family and set(match.options) == {"redis", "memcached"}
     assert catalog.normalize("cache", "AWS") is None
+
+
+def test_a_managed_postgres_names_both_the_engine_and_the_host(catalog: Catalog) -> None:
+    matches = catalog.normalize_all("database", "Postgres (Neon)")
+    assert [m.key for m in matches] == ["postgresql", "neon"]
 
 
 def test_several_providers_in_one_value_are_all_found_in_order(catalog: Catalog) -> None:
@@ -295,8 +307,9 @@ def test_error_trackers_expose_the_verified_route_to_a_phone(catalog: Catalog) -
         assert "pagerduty" in alerting.channels
         assert alerting.native_push.startswith("not verified")
         assert any("push" in hop for hop in alerting.route)
+    assert catalog.alerting("better-stack").native_push.startswith("partly verified")
     with pytest.raises(CatalogError):
-        catalog.alerting("datadog")
+        catalog.alerting("raygun")
 
 
 # ---- placeholders --------------------------------------------------------------------------------------
@@ -419,8 +432,8 @@ def test_an_alias_collision_names_both_entries(tmp_path: Path) -> None:
 
 def test_a_family_option_must_exist(tmp_path: Path) -> None:
     folder = _copy(tmp_path)
-    _edit(folder, "hosting.yaml", "options: [cloud-run, kubernetes]", "options: [cloud-run, app-engine]")
-    with pytest.raises(CatalogError, match="option 'app-engine' is not a hosting provider"):
+    _edit(folder, "hosting.yaml", "options: [cloud-run, app-engine, kubernetes]", "options: [cloud-run, gce]")
+    with pytest.raises(CatalogError, match="option 'gce' is not a hosting provider"):
         load_catalog_from(folder)
 
 

@@ -52,13 +52,13 @@ def test_the_ways_people_write_fly_all_mean_fly(tmp_path: Path, raw: str) -> Non
 
 
 def test_an_unknown_provider_is_a_warning_naming_the_field_not_an_error(tmp_path: Path) -> None:
-    loaded = _load(tmp_path, "tech_stack: {hosting: Hetzner, orm: GORM}\nobservability: {error_tracking: Datadog}\n")
+    loaded = _load(tmp_path, "tech_stack: {hosting: Hetzner, orm: GORM}\nobservability: {error_tracking: Raygun}\n")
     refs = provider_refs(loaded.config)
     assert refs["hosting"].key is None and refs["hosting"].configured
     assert refs["orm"].key == "gorm"
     assert loaded.warnings == (
         "tech_stack.hosting: unknown provider 'Hetzner'; the runbook uses generic steps for it",
-        "observability.error_tracking: unknown provider 'Datadog'; the runbook uses generic steps for it",
+        "observability.error_tracking: unknown provider 'Raygun'; the runbook uses generic steps for it",
     )
 
 

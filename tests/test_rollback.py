@@ -136,7 +136,7 @@ tech_stack: {hosting: Railway, orm: Drizzle, database: MySQL (PlanetScale)}
 incident_response:
   deploy: {service: web}
 """,
-        {("hosting", "railway"), ("orm", "drizzle"), ("database", "mysql")},
+        {("hosting", "railway"), ("orm", "drizzle"), ("database", "mysql"), ("database", "planetscale")},
         ["railway deployment list -s web --json", "drizzle-kit generate --custom --name revert_MIGRATION_NAME",
          "drizzle-kit migrate"],
     ),

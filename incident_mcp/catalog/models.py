@@ -56,6 +56,8 @@ def auth_headers(step_command: str, headers: tuple[str, ...] | list[str]) -> lis
                 found.append(header)
         if re.search(r"(?:^|\s)(?:-u|--user)\s+\"?\$\{?[A-Z]", step_command):
             found.append("basic auth from the environment")
+        if re.search(r'--data\s+"(?:[^"\\]|\\.)*\$\{?[A-Z]', step_command):
+            found.append("credentials in the body from the environment")  # Porkbun's scheme
     return found
 
 
