@@ -121,6 +121,12 @@ class Support(_Section):
     escalation_email: Text = ""
 
 
+class Api(_Section):
+    """``api:`` — only ``auth`` matters here: a hosted auth provider (Clerk, Auth0, …) is a dependency to watch."""
+
+    auth: Text = ""
+
+
 class Personas(_Section):
     """``personas:`` — the Ops & Risk agent's display name, if set."""
 
@@ -251,6 +257,7 @@ class IncidentResponse(_Ours):
     deploy: dict[str, Text] = Field(default_factory=dict)
     dns: DnsSetting = Field(default_factory=DnsSetting)
     cdn: ProviderSetting = Field(default_factory=ProviderSetting)
+    payments: ProviderSetting = Field(default_factory=ProviderSetting)
     flags: FlagSetting = Field(default_factory=FlagSetting)
     cache: CacheSetting = Field(default_factory=CacheSetting)
     alerting: ProviderSetting = Field(default_factory=ProviderSetting)
@@ -281,6 +288,7 @@ class CompanyConfig(BaseModel):
     feature_flags: FeatureFlags = Field(default_factory=FeatureFlags)
     support: Support = Field(default_factory=Support)
     personas: Personas = Field(default_factory=Personas)
+    api: Api = Field(default_factory=Api)
     incident_response: IncidentResponse = Field(default_factory=IncidentResponse)
 
     @field_validator("*", mode="before")
@@ -304,7 +312,8 @@ class CompanyConfig(BaseModel):
         return critical or list(services)
 
 
-ProviderKind = Literal["hosting", "orm", "database", "cache", "error_tracking", "feature_flags", "dns", "cdn"]
+ProviderKind = Literal["hosting", "orm", "database", "cache", "error_tracking", "feature_flags", "dns", "cdn", "auth",
+                       "payments"]
 
 PROVIDER_FIELDS: dict[ProviderKind, str] = {
     "hosting": "tech_stack.hosting",
@@ -315,7 +324,11 @@ PROVIDER_FIELDS: dict[ProviderKind, str] = {
     "feature_flags": "feature_flags.provider",
     "dns": "incident_response.dns.provider",
     "cdn": "incident_response.cdn.provider",
+    "auth": "api.auth",
+    "payments": "incident_response.payments.provider",
 }
+# Kinds whose field also takes words that are no provider ("JWT", "session"): an unknown value is not warned about.
+_QUIET_KINDS: frozenset[str] = frozenset({"auth"})
 
 
 @dataclass(frozen=True)
@@ -431,7 +444,7 @@ def load_config(path: Path) -> LoadedConfig:
 def _warnings(config: CompanyConfig) -> list[str]:
     warnings: list[str] = []
     for ref in provider_refs(config).values():
-        if ref.configured and ref.key is None:
+        if ref.configured and ref.key is None and ref.kind not in _QUIET_KINDS:
             warnings.append(f"{ref.field}: unknown provider {ref.raw!r}; the runbook uses generic steps "
                             "for it")
         elif ref.options:

@@ -61,7 +61,11 @@ _WHAT: dict[ProviderKind, str] = {
     "cache": "cache flush steps",
     "cdn": "CDN purge steps",
     "error_tracking": "alert routing",
+    "auth": "what to check when sign-in fails",
+    "payments": "what to check and replay for payments",
 }
+# Dependencies that cannot be rolled back (hosted auth, payments): the runbook lists what to check and replay.
+DEPENDENCY_KINDS: tuple[ProviderKind, ...] = ("auth", "payments")
 # Placeholders the config can fill, per section, and the field that fills them (deploy ids fill every section).
 _DEPLOY_IDS = ("app", "service", "cluster", "region", "project", "site_id", "stack", "environment", "function",
                "alias", "resource_group", "branch", "account_id", "task_family", "container", "release_name",
@@ -263,6 +267,22 @@ def _section(kind: SectionKind, config: CompanyConfig, catalog: Catalog, service
     title = generic.title + (f" — {', '.join(p.name for p in providers)}" if providers else "")
     return PlanSection(kind=kind, title=title, providers=providers, steps=steps, prepare=prepare, notes=notes,
                        config_fields_to_set=fields, verify=verify)
+
+
+def dependency_plans(config: CompanyConfig, catalog: Catalog | None = None) -> list[ProviderPlan]:
+    """The configured hosted-auth and payments providers: what to check, how to fail safe, what to replay."""
+    catalog = catalog or load_catalog()
+    values, _ = _values("deployment", config, catalog)
+    values.update({k: v.strip() for k, v in config.incident_response.payments.settings.items()
+                   if _SAFE_VALUE.match(v.strip())})
+    plans: list[ProviderPlan] = []
+    for kind in DEPENDENCY_KINDS:
+        field = PROVIDER_FIELDS[kind]
+        raw = config_value(config, field).strip()
+        for match in catalog.normalize_all(kind, raw):
+            plans.append(_provider_plan(kind, field, raw, catalog.provider(kind, match.key), match.variant, values,
+                                        catalog))
+    return plans
 
 
 def _unknown_parts(catalog: Catalog, kind: ProviderKind, raw: str) -> list[str]:

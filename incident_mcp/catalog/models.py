@@ -13,8 +13,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-Kind = Literal["hosting", "orm", "database", "cache", "error_tracking", "feature_flags", "dns", "cdn"]
-KINDS: tuple[Kind, ...] = ("hosting", "orm", "database", "cache", "error_tracking", "feature_flags", "dns", "cdn")
+Kind = Literal["hosting", "orm", "database", "cache", "error_tracking", "feature_flags", "dns", "cdn", "auth",
+               "payments"]
+KINDS: tuple[Kind, ...] = ("hosting", "orm", "database", "cache", "error_tracking", "feature_flags", "dns", "cdn",
+                           "auth", "payments")
 # console-only: the vendor has no CLI or API for this; the step names the console path (never a made-up command).
 Verified = Literal["verified", "partial", "console-only", "unverified"]
 Phase = Literal["rollback", "prepare"]
