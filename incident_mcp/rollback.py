@@ -66,14 +66,16 @@ _WHAT: dict[ProviderKind, str] = {
 }
 # Dependencies that cannot be rolled back (hosted auth, payments): the runbook lists what to check and replay.
 DEPENDENCY_KINDS: tuple[ProviderKind, ...] = ("auth", "payments")
+DEPENDENCY_FIELDS: dict[str, str] = {"webhook_endpoint_id": "incident_response.payments.settings.webhook_endpoint_id"}
 # Placeholders the config can fill, per section, and the field that fills them (deploy ids fill every section).
 _DEPLOY_IDS = ("app", "service", "cluster", "region", "project", "site_id", "stack", "environment", "function",
                "alias", "resource_group", "branch", "account_id", "task_family", "container", "release_name",
                "release_module", "repo_module", "data_source", "compiled_data_source", "django_app", "changelog",
                "database_name", "app_engine_service", "firebase_project", "neon_project", "neon_branch",
-               "planetscale_org", "planetscale_database", "supabase_project_ref", "dokku_app", "coolify_app")
+               "planetscale_org", "planetscale_database", "backend", "coolify_url", "coolify_app_uuid",
+               "git_remote_url", "image", "migrations_dir", "database_file")
 _DEPLOY_FIELDS = {name: f"incident_response.deploy.{name}" for name in _DEPLOY_IDS}
-_CONFIG_FIELDS: dict[SectionKind, dict[str, str]] = {
+CONFIG_FIELDS: dict[SectionKind, dict[str, str]] = {
     "deployment": _DEPLOY_FIELDS,
     "database": _DEPLOY_FIELDS,
     "feature_flag": {
@@ -111,6 +113,7 @@ _CONFIG_FIELDS: dict[SectionKind, dict[str, str]] = {
         "fastly_service_id": "incident_response.cdn.settings.fastly_service_id",
         "bunny_pull_zone_id": "incident_response.cdn.settings.bunny_pull_zone_id",
         "site_id": "incident_response.cdn.settings.site_id",
+        "cpcode": "incident_response.cdn.settings.cpcode",
         "redis_db": "incident_response.cache.settings.redis_db",
         "host": "incident_response.cache.settings.host",
         "cache_pattern": "incident_response.cache.settings.cache_pattern",
@@ -466,7 +469,7 @@ def _fields_to_set(kind: SectionKind, providers: list[ProviderPlan], steps: list
                    verify: list[PlanStep]) -> list[str]:
     missing = [name for p in providers for s in (*p.steps, *p.prepare) for name in s.missing]
     missing += [name for s in (*steps, *verify) for name in s.missing]
-    fields = _CONFIG_FIELDS[kind]
+    fields = CONFIG_FIELDS[kind]
     return list(dict.fromkeys(fields[m.lower()] for m in missing if m.lower() in fields))
 
 

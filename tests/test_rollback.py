@@ -517,3 +517,99 @@ def test_every_aws_command_names_the_region(tmp_path: Path) -> None:
     aws = [c for kind in KINDS for entry in catalog.providers(kind) for c in entry.commands() if c.startswith("aws ")]
     assert len(aws) > 15
     assert all("--region {region}" in c for c in aws), [c for c in aws if "--region" not in c]
+
+
+# ---- fixture companies mixing the new providers; the repeatable audit -----------------------------------------
+
+STACK_FIXTURES = ROOT / "tests" / "fixtures" / "stacks"
+MIXED_STACKS = ["kamal-rails-sidekiq-bunny", "firebase-supabase-flipt", "app-engine-neon-kysely", "ecs-efcore-datadog"]
+# Placeholders that name something chosen during the incident (a deployment, a version, a record id): the config
+# cannot know them. Any other UPPERCASE placeholder left in a fixture company's plan is a config value not filled.
+CHOSEN_DURING_THE_INCIDENT = {
+    "DEPLOYMENT_ID", "DEPLOY_ID", "FIXED_DEPLOYMENT_ID", "VERSION", "FIXED_VERSION", "VERSION_ID", "RELEASE",
+    "REVISION", "PREVIOUS_REVISION", "PREVIOUS_VERSION", "PREVIOUS_VERSION_LABEL", "OLD_JOB_ID", "TASK_ID",
+    "SERVICE_DEPLOYMENT_ARN", "MIGRATION_NAME", "MIGRATION_COMMAND", "TARGET_MIGRATION", "BAD_MIGRATION",
+    "OLDEST_MIGRATION_TO_UNDO", "N", "FROM_REVISION", "TO_REVISION", "TAG", "FLAG", "FLAG_ID", "SETTING_ID",
+    "FEATURESTATE_ID", "RECORD_ID", "CHANGE_ID", "HEALTH_CHECK_ID", "STALE_URL", "SURROGATE_KEY", "CACHE_TAG",
+    "RESTORE_TIME", "DEPLOY_REQUEST_NUMBER", "GOOD_COMMIT", "GOOD_TAG", "REASON", "EVENT_ID",
+}
+
+
+def _stack_config(stack: str) -> CompanyConfig:
+    return load_config(STACK_FIXTURES / stack / "company.config.yaml").config
+
+
+def _own(config: CompanyConfig) -> set[tuple[str, str]]:
+    catalog = load_catalog()
+    from incident_mcp.config import PROVIDER_FIELDS, config_value
+
+    own: set[tuple[str, str]] = set()
+    for kind, field in PROVIDER_FIELDS.items():
+        own |= {(kind, m.key) for m in catalog.normalize_all(kind, config_value(config, field))}
+    return own
+
+
+@pytest.mark.parametrize("stack", MIXED_STACKS)
+def test_a_mixed_stack_gets_only_its_own_commands_each_runnable_once_the_env_vars_are_set(stack: str) -> None:
+    from incident_mcp.catalog.models import auth_headers
+    from incident_mcp.rollback import dependency_plans
+
+    config = _stack_config(stack)
+    plan = rollback_plan(config)
+    _assert_no_foreign_commands(plan, _own(config))
+    steps = _steps(plan) + [s for p in dependency_plans(config) for s in p.steps]
+    assert all(not section.config_fields_to_set for section in plan.sections), \
+        [(s.kind, s.config_fields_to_set) for s in plan.sections]
+    for step in steps:
+        assert set(step.missing) <= CHOSEN_DURING_THE_INCIDENT, (stack, step.command, step.missing)
+        if step.command and (step.command.startswith("curl ") or step.command.split(" ", 1)[0].isupper()):
+            assert auth_headers(step.command, step.headers), (stack, step.command)
+    assert sum(1 for s in steps if s.command) >= 8
+
+
+def test_every_config_fillable_placeholder_is_filled_in_a_fixture_company() -> None:
+    from incident_mcp.rollback import CONFIG_FIELDS, DEPENDENCY_FIELDS, dependency_plans
+
+    fillable = {name.upper() for fields in CONFIG_FIELDS.values() for name in fields} | \
+        {name.upper() for name in DEPENDENCY_FIELDS}
+    assert not fillable & CHOSEN_DURING_THE_INCIDENT
+    for stack in MIXED_STACKS:
+        config = _stack_config(stack)
+        steps = _steps(rollback_plan(config)) + [s for p in dependency_plans(config) for s in p.steps]
+        left = {name for step in steps for name in step.missing} & fillable
+        assert not left, (stack, left)
+
+
+_SECTION_OF = {"hosting": "deployment", "orm": "database", "database": "database", "feature_flags": "feature_flag",
+               "dns": "dns", "cache": "cache", "cdn": "cache"}
+_FIELD_YAML = {"hosting": "tech_stack: {{hosting: {name!r}, orm: Django}}",
+               "orm": "tech_stack: {{orm: {name!r}}}", "database": "tech_stack: {{database: {name!r}}}",
+               "feature_flags": "feature_flags: {{provider: {name!r}}}",
+               "dns": "incident_response: {{dns: {{provider: {name!r}}}}}",
+               "cache": "tech_stack: {{cache: {name!r}}}",
+               "cdn": "incident_response: {{cdn: {{provider: {name!r}}}}}",
+               "auth": "api: {{auth: {name!r}}}", "payments": "incident_response: {{payments: {{provider: {name!r}}}}}"}
+
+
+def _catalog_entries_with_commands() -> list[tuple[str, str]]:
+    catalog = load_catalog()
+    return [(kind, entry.key) for kind in _FIELD_YAML for entry in catalog.providers(kind)  # type: ignore[arg-type]
+            if entry.commands() and not entry.family and not entry.generic]
+
+
+@pytest.mark.parametrize(("kind", "key"), _catalog_entries_with_commands())
+def test_no_catalog_provider_is_left_without_its_commands_in_a_plan_for_a_stack_using_it(
+        tmp_path: Path, kind: str, key: str) -> None:
+    from incident_mcp.catalog import fill
+    from incident_mcp.rollback import dependency_plans
+
+    entry = load_catalog().provider(kind, key)  # type: ignore[arg-type]
+    config = _config(tmp_path, _FIELD_YAML[kind].format(name=entry.name) + "\n")
+    if kind in ("auth", "payments"):
+        commands = [s.command for p in dependency_plans(config) for s in p.steps if s.command]
+    else:
+        # a host's "shell where the app runs" step goes before the migration commands, in the database section
+        commands = _commands(rollback_plan(config, {_SECTION_OF[kind], "database"}))
+    expected = [fill(step.command, {}) for step in entry.all_steps() if step.command]
+    for command in expected:
+        assert command in commands, f"{kind}/{key}: {command!r} missing from the plan"

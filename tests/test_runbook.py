@@ -65,6 +65,49 @@ EXPECTED = {
         "drizzle-kit migrate",
         "https://api.cloudflare.com/client/v4/zones/fedcba9876543210fedcba9876543210/purge_cache",
     ],
+    "kamal-rails-sidekiq-bunny": [
+        "kamal app containers",
+        "kamal rollback VERSION",
+        'kamal app exec --reuse "MIGRATION_COMMAND"',
+        "bin/rails db:rollback STEP=",
+        "redis-cli -n 1 FLUSHDB ASYNC",
+        "Sidekiq keeps queued jobs in Redis",
+        "curl -fsS -X POST 'https://api.bunny.net/pullzone/184302/purgeCache' -H \"AccessKey: $BUNNY_API_KEY\"",
+        "https://api.porkbun.com/api/json/v3/dns/editByNameType/ledgerline.example/A/app",
+        "stripe events resend EVENT_ID --webhook-endpoint we_1Ledger --live",
+        "https://status.stripe.com",
+    ],
+    "firebase-supabase-flipt": [
+        "firebase hosting:clone snapnote-web@VERSION_ID snapnote-web:live --project snapnote-prod",
+        "supabase migration new revert_",
+        "Restore to new project",
+        "https://flags.snapnote.example/api/v2/environments/production/namespaces/default/resources/"
+        "flipt.core.Flag/new_editor",
+        "`new_editor`",
+        "https://api.cloudflare.com/client/v4/zones/0b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e/dns_records",
+        "https://status.supabase.com",
+    ],
+    "app-engine-neon-kysely": [
+        "gcloud app versions list --service default --project routewise-prod",
+        "gcloud app services set-traffic default --splits=VERSION=1 --project routewise-prod",
+        "neon branches restore main ^self@RESTORE_TIME --preserve-under-name main_before_restore "
+        "--project-id fancy-river-123456",
+        "npx kysely migrate down",
+        "https://api.split.io/internal/api/v2/splits/ws/ws-routewise/FLAG/environments/Production/kill",
+        "gcloud dns record-sets update api.routewise.example. --type=A --ttl=60 --rrdatas=203.0.113.80 "
+        "--zone=routewise-zone --project routewise-prod",
+    ],
+    "ecs-efcore-datadog": [
+        "aws ecs list-task-definitions --region eu-west-1 --family-prefix claimsy-api --sort DESC --max-items 5",
+        "aws ecs update-service --region eu-west-1 --cluster claimsy-prod --service api --task-definition "
+        "claimsy-api:PREVIOUS_REVISION",
+        "aws ecs execute-command --region eu-west-1 --cluster claimsy-prod --task TASK_ID --container api",
+        "dotnet ef database update TARGET_MIGRATION",
+        "ldcli flags toggle-off --project claimsy --environment production --flag FLAG",
+        "aws route53 change-resource-record-sets --region eu-west-1 --hosted-zone-id Z0CLAIMSY123",
+        "aws cloudfront create-invalidation --region eu-west-1 --distribution-id E3CLAIMSY",
+        "DD-API-KEY: $DD_API_KEY",
+    ],
     "blank": [],
 }
 
@@ -119,7 +162,7 @@ def _commands_by_provider(kinds: tuple[str, ...]) -> dict[tuple[str, str], list[
     return {(kind, entry.key): entry.commands() for kind in kinds for entry in catalog.providers(kind)}
 
 
-KINDS = ("hosting", "orm", "database", "feature_flags", "dns", "cache", "cdn", "error_tracking")
+KINDS = ("hosting", "orm", "database", "feature_flags", "dns", "cache", "cdn", "error_tracking", "auth", "payments")
 
 
 @pytest.mark.parametrize("stack", STACKS)
