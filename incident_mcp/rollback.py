@@ -359,8 +359,17 @@ def _statuses(providers: list[ProviderPlan], catalog: Catalog) -> list[Step]:
     return statuses
 
 
+def _applies(step: Step, values: Mapping[str, str]) -> bool:
+    """Whether a DNS step fits the record types the config gives (both kinds of step when it gives none)."""
+    if step.when is None or not values.get("primary_type") or not values.get("record_type"):
+        return True
+    changes = values["primary_type"] != values["record_type"]
+    return changes == (step.when == "type_change")
+
+
 def _provider_plan(kind: ProviderKind, field: str, raw: str, entry: Provider, variant: str | None,
                    values: Mapping[str, str], catalog: Catalog) -> ProviderPlan:
+    entry = entry.model_copy(update={"steps": tuple(s for s in entry.steps if _applies(s, values))})
     return ProviderPlan(
         kind=kind, field=field, configured_as=raw, key=entry.key, name=entry.name, variant=variant,
         verified=entry.verified, summary=entry.summary,

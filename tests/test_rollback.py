@@ -613,3 +613,21 @@ def test_no_catalog_provider_is_left_without_its_commands_in_a_plan_for_a_stack_
     expected = [fill(step.command, {}) for step in entry.all_steps() if step.command]
     for command in expected:
         assert command in commands, f"{kind}/{key}: {command!r} missing from the plan"
+
+
+@pytest.mark.parametrize(("failover", "primary", "shown", "hidden"), [
+    ("203.0.113.10", "198.51.100.1", '"Action":"UPSERT"', '"Action":"DELETE"'),
+    ("maintenance.example.com", "198.51.100.1", '"Action":"DELETE"', '"Action":"UPSERT"'),
+])
+def test_dns_steps_follow_whether_the_failover_changes_the_record_type(tmp_path: Path, failover: str, primary: str,
+                                                                       shown: str, hidden: str) -> None:
+    plan = rollback_plan(_config(tmp_path, f"""
+incident_response:
+  dns: {{provider: Route 53, zone: Z1, record: app.example.com, ttl: 300, failover_target: {failover},
+        settings: {{primary_target: {primary}}}}}
+"""), ["dns"])
+    bodies = " ".join(s.body or "" for s in _steps(plan))
+    assert shown in bodies and hidden not in bodies
+    unknown = rollback_plan(_config(tmp_path, "incident_response: {dns: {provider: Route 53}}\n"), ["dns"])
+    both = " ".join(s.body or "" for s in _steps(unknown))
+    assert '"Action":"UPSERT"' in both and '"Action":"DELETE"' in both

@@ -128,6 +128,9 @@ class Step(_Strict):
     verified: Verified | None = None
     ref: str | None = None
     composed: bool = False
+    when: Literal["same_type", "type_change"] | None = Field(
+        default=None, description="DNS: only when the failover keeps (or changes) the record type; shown both ways "
+        "when the config does not say")
     source: str | None = Field(default=None, description="where the command was verified: CLI source file "
                                "(owner/repo path @commit) or docs page")
     checked: str | None = Field(default=None, description="when it was verified (YYYY-MM-DD)")
