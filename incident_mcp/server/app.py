@@ -12,6 +12,7 @@ from incident_mcp.server import (
     context_tools,
     guide,
     incident_tools,
+    learn_tools,
     rollback_tools,
     runbook_tools,
     status_tools,
@@ -21,8 +22,8 @@ from incident_mcp.server.common import ServerContext
 INSTRUCTIONS = (
     "incident-mcp helps a solo founder run incident response in their Company OS repository. "
     "Start with load_context to learn the company's stack, services and open incidents. "
-    "Live incident: check_status → classify_severity → open_incident → get_incident (what is due) → "
-    "rollback_plan → update_incident → draft_communication. Afterwards: record_postmortem → "
+    "Live incident: check_status → classify_severity → open_incident → recent_changes → get_incident (what is "
+    "due) → rollback_plan → update_incident → draft_communication. Afterwards: record_postmortem → "
     "promote_artifact → validate_artifacts. Setting up: generate_runbook. The prompts "
     "establish_incident_process, handle_live_incident and post_incident_review walk through each workflow."
 )
@@ -34,6 +35,7 @@ AREAS: tuple[ModuleType, ...] = (
     incident_tools,
     rollback_tools,
     artifact_tools,
+    learn_tools,
     guide,
 )
 
