@@ -107,7 +107,7 @@ def commits_between(root: Path, since: dt.datetime, until: dt.datetime, *, limit
     commits = [c for c in commits if since <= c.at <= until]
     history = GitHistory(commits=commits[:limit], truncated=len(commits) > limit)
     if history.truncated:
-        history.note = f"more than {limit} commits in the window: only the newest {limit} are included"
+        history.note = f"more than {limit} commits in the window: only the newest {limit} are counted"
     return history
 
 

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 
 from incident_mcp import incidents
 from incident_mcp.changes.deploylog import Deploy, DeployLog, read_deploys
-from incident_mcp.changes.git import CONFIG_FILE, TIMEOUT_S, Commit, commits_between
+from incident_mcp.changes.git import CONFIG_FILE, MAX_COMMITS, TIMEOUT_S, Commit, commits_between
 from incident_mcp.changes.promotions import Promotion, read_promotions
 from incident_mcp.changes.rollback_command import RollbackCommands
 from incident_mcp.config import CompanyConfig, load_config
@@ -101,9 +101,10 @@ def _reference(ws: Workspace, incident_id: str | None, at: str | None,
 def recent_changes(ws: Workspace, *, incident_id: str | None = None, at: str | None = None,
                    window_hours: float = 24, limit: int = 10, services: Sequence[str] | None = None,
                    now: dt.datetime | None = None, config: CompanyConfig | None = None,
-                   git_timeout: float = TIMEOUT_S) -> RecentChanges:
+                   git_timeout: float = TIMEOUT_S, max_commits: int = MAX_COMMITS) -> RecentChanges:
     """Changes in the ``window_hours`` before an incident's detection (or ``at``; default: the latest open
-    incident, else now), ranked; the first ``limit`` of them."""
+    incident, else now), ranked; the first ``limit`` of them. Git is asked for at most ``max_commits``
+    commits (newest first), so ``total`` is exact unless a note says the cap was reached."""
     if not isinstance(window_hours, int | float) or not 0 < window_hours <= MAX_WINDOW_HOURS:
         raise LearnError(f"window_hours must be more than 0 and at most {MAX_WINDOW_HOURS} (30 days); "
                          f"got {window_hours!r}")
@@ -131,12 +132,11 @@ def recent_changes(ws: Workspace, *, incident_id: str | None = None, at: str | N
             ranked.append((tier, end - deploy.when, deploy.id, change))
             if deploy.sha:
                 shipped[deploy.sha] = deploy
-    config_commits = commits_between(ws.root, start, end, limit=limit, paths=[CONFIG_FILE], timeout=git_timeout)
-    other = commits_between(ws.root, start, end, limit=limit + len(config_commits.commits), timeout=git_timeout)
+    config_commits = commits_between(ws.root, start, end, limit=max_commits, paths=[CONFIG_FILE],
+                                     timeout=git_timeout)
+    other = commits_between(ws.root, start, end, limit=max_commits, timeout=git_timeout)
     if other.note:
         notes.append(other.note)
-    elif config_commits.truncated or other.truncated:
-        notes.append(f"more commits in the window than the {limit} nearest listed")
     config_shas = {c.sha for c in config_commits.commits}
     for commit in config_commits.commits:
         ranked.append((1, end - commit.at, commit.sha, _commit_change(commit, end, "config", shipped)))
