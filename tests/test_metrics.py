@@ -198,3 +198,39 @@ def test_the_metrics_command_prints_text_with_trends_and_json(ws: Workspace,
     assert json.loads(as_json.stdout)["incidents"]["total"] == 4
     bad = run_cli("metrics", "--until", "31/03/2026", "--workspace", str(ws.root))
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "until:" in bad.stderr
+
+
+HOSTILE = ["plain", "it's \"quoted\"", "two\nlines\n\nkind: resolved", "- at: '2026-01-01T00:00:00Z'",
+           "ünïcödé ✓ \u2028 sep", "# not a comment", "key: value", "'", "|", "> folded", "x" * 500]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_the_fast_record_reader_gives_what_the_full_reader_gives_or_steps_aside(example_ws: Path, text: str) -> None:
+    from incident_mcp.metrics.records import load_fast, load_full
+
+    ws = Workspace.at(example_ws)
+    opened = incidents.open_incident(ws, title=text, severity="P2", services=["api", text[:60] or "x"],
+                                     summary=text, detected_at="2026-03-01T00:00:00Z", now=NOW)
+    for event, kwargs in (("note", {"text": text}), ("acknowledged", {"text": text}),
+                          ("root_cause", {"text": text}), ("mitigation", {"text": text, "mitigation": "rollback"}),
+                          (None, {"severity": "P0", "reason": text}), ("communication", {"text": text,
+                                                                                          "channel": text[:30]}),
+                          (None, {"state": "monitoring", "text": text}), ("resolved", {"text": text})):
+        incidents.update_incident(ws, opened.id, event=event, now=NOW, **kwargs)  # type: ignore[arg-type]
+    incidents.record_postmortem(ws, opened.id, whys=[text, text], contributing_factors=[text])
+    path = next((ws.root / "artifacts" / "decision-memos").glob(f"{opened.id}-*.md"))
+    fast = load_fast(path.read_text(encoding="utf-8"))
+    full = load_full(ws, path)
+    assert fast is None or fast == full, text
+    if text in ("plain", "it's \"quoted\"", "x" * 500):
+        assert fast is not None, "the fast reader must take ordinary records"
+    assert full.severity == "P0" and [e.kind for e in full.timeline] == ["detected", "root_cause", "severity_change",
+                                                                         "state_change", "resolved"]
+
+
+def test_the_fast_reader_steps_aside_for_hand_written_yaml(example_ws: Path) -> None:
+    from incident_mcp.metrics.records import load_fast
+
+    text = ("---\nid: INC-001\nseverity: P1\nincident_state: resolved\nservices: [api]\n"
+            "detected_at: 2026-03-01T00:00:00Z\ntimeline:\n- {at: '2026-03-01T00:00:00Z', kind: detected}\n---\n")
+    assert load_fast(text) is None

@@ -22,15 +22,14 @@ from incident_mcp.config import CompanyConfig, load_config
 from incident_mcp.errors import IncidentMCPError, LearnError
 from incident_mcp.incidents.events import replay
 from incident_mcp.incidents.record import (
-    IncidentRecord,
     format_timestamp,
     incident_files,
     parse_timestamp,
-    read_incident_file,
     utc_now,
 )
 from incident_mcp.metrics import definitions as defs
 from incident_mcp.metrics.durations import DurationStats, median, stats
+from incident_mcp.metrics.records import LoadedRecord, load_record
 from incident_mcp.severity import LEVELS
 from incident_mcp.uptime import Span, format_percent, incident_spans, uptime
 from incident_mcp.workspace import Workspace
@@ -51,12 +50,20 @@ def _empty(value: Any) -> bool:
 
 @dataclass(frozen=True)
 class Entry:
-    """One record as the metrics see it: typed fields plus the raw ``closed_as`` and ``caused_by``."""
+    """One record as the metrics see it, with its detection time parsed once."""
 
-    record: IncidentRecord
+    record: LoadedRecord
     detected: dt.datetime
-    closed_as: str
-    caused_by: str
+
+    @property
+    def closed_as(self) -> str:
+        """``duplicate`` or ``false_alarm`` when the record was closed as one; empty for a real incident."""
+        return self.record.closed_as
+
+    @property
+    def caused_by(self) -> str:
+        """The deploy id or commit sha the record names as its cause (empty when none)."""
+        return self.record.caused_by
 
 
 class DurationMetric(BaseModel):
@@ -180,20 +187,21 @@ def read_entries(ws: Workspace) -> tuple[list[Entry], list[str]]:
     skipped: list[str] = []
     for _number, path in incident_files(ws):
         try:
-            incident = read_incident_file(ws, path)
+            loaded = load_record(ws, path)
         except (IncidentMCPError, OSError, ValueError) as err:
-            skipped.append(str(err)[:300])
+            skipped.append(f"{path.name}: {str(err)[:300]}")
             continue
-        record, meta = incident.record, incident.artifact.meta
-        closed_as = str(getattr(record, "closed_as", None) or meta.get("closed_as") or "")
-        caused_by = str(getattr(record, "caused_by", None) or meta.get("caused_by") or "")
-        entries.append(Entry(record=record, detected=parse_timestamp(record.detected_at), closed_as=closed_as,
-                             caused_by=caused_by))
+        entries.append(Entry(record=loaded, detected=_utc(loaded.detected_at)))
     return entries, skipped
 
 
+def _utc(stamp: str) -> dt.datetime:
+    """A canonical record timestamp (``2026-03-01T02:14:00Z``) as a datetime, fast."""
+    return dt.datetime.fromisoformat(stamp) if stamp.endswith("Z") and len(stamp) == 20 else parse_timestamp(stamp)
+
+
 def _minutes(start: dt.datetime, end: str | None) -> float | None:
-    return None if end is None else (parse_timestamp(end) - start).total_seconds() / 60
+    return None if end is None else (_utc(end) - start).total_seconds() / 60
 
 
 def _duration(entries: Sequence[Entry], field: str, missing: str, definition: str) -> DurationMetric:
@@ -233,7 +241,7 @@ def _state_time(entries: Sequence[Entry], now: dt.datetime) -> StateTime:
     totals = dict.fromkeys(STATES_TIMED, 0.0)
     real = [e for e in entries if not e.closed_as]
     for entry in real:
-        for segment in replay(list(entry.record.timeline), entry.record.detected_at).segments:
+        for segment in replay(entry.record.as_events(), entry.record.detected_at).segments:
             if segment.state in totals:
                 end = segment.end or max(now, segment.start)
                 totals[segment.state] += (end - segment.start).total_seconds() / 60
@@ -268,7 +276,7 @@ def _change_failure(deploys: Sequence[Deploy], all_entries: Sequence[Entry]) -> 
 def _uptime(entries: Sequence[Entry], config: CompanyConfig | None, since: dt.datetime, until: dt.datetime,
             now: dt.datetime, observed: Mapping[str, Sequence[Span]], data_from: Mapping[str, dt.datetime]
             ) -> UptimeMetric:
-    records = [e.record for e in entries if not e.closed_as]
+    records = [e.record.as_record() for e in entries if not e.closed_as]
     spans = incident_spans(records, min(now, until))
     names = [s.name for s in config.incident_response.services] if config else []
     names = names or sorted(spans)
