@@ -35,8 +35,6 @@ KINDS = frozenset(get_args(EventKind))
 # The events that move the state or the severity; the others (acknowledged, mitigation, notes, …) already
 # show in acknowledged_at / mitigated_at, so they are left out of the timeline the metrics replay.
 SHAPING = frozenset({"detected", "root_cause", "monitoring", "state_change", "severity_change", "resolved"})
-_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
-_ITEM_KEY = re.compile(r"[a-z_]+")
 _CANONICAL = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$")
 _PLAIN_BAD = frozenset("[]{}&*!|>%@`#\"'")
 
@@ -95,6 +93,8 @@ def _scalar(raw: str) -> str | None:
     if value in ("", "null", "~"):
         return None
     head = value[0]
+    if head == "'" and value[-1] == "'" and len(value) > 1 and "'" not in value[1:-1]:
+        return value[1:-1]  # the common case: a quoted timestamp
     if head == "'":
         inner = value[1:-1]
         if len(value) < 2 or value[-1] != "'" or "'" in inner.replace("''", ""):
@@ -136,20 +136,40 @@ def _stamp(value: str | None) -> str | None:
 def _parse_front(front: str) -> dict[str, Any]:
     fields: dict[str, Any] = {}
     events: list[dict[str, str | None]] = []
-    key: str | None = None
+    event: dict[str, str | None] = {}
+    key = ""
     for line in front.split("\n"):
-        if not line.strip():
+        if not line or line.isspace():
             continue
-        if line.endswith("\r"):
-            raise _Unusual
-        if line[0] not in " -":
-            key, colon, raw = line.partition(":")
-            if not colon or (raw and raw[0] != " ") or not _KEY.match(key):
+        head = line[0]
+        if head == " ":
+            if key != "timeline":
+                if key in TOP_FIELDS or line[1:2] != " ":
+                    raise _Unusual
+                continue  # inside a section we do not read (postmortem, …)
+            if not events or line[1:2] != " " or line[2:3] == " ":
                 raise _Unusual
-            if key in fields:
+            name, colon, raw = line[2:].partition(": ")
+        elif head == "-":
+            if line[1:2] != " ":
+                raise _Unusual
+            if key == "services":
+                fields["services"].append(_scalar(line[2:]))
+                continue
+            if key != "timeline":
+                if key in TOP_FIELDS:
+                    raise _Unusual
+                _closed(line[2:])
+                continue
+            event = {}
+            events.append(event)
+            name, colon, raw = line[2:].partition(": ")
+        else:
+            key, colon, raw = line.partition(":")
+            if not colon or (raw and raw[0] != " ") or not key.replace("-", "_").isidentifier() or key in fields:
                 raise _Unusual
             if key in TOP_FIELDS:
-                if key in ("services", "timeline"):
+                if key == "services" or key == "timeline":
                     if raw.strip() not in ("", "[]"):
                         raise _Unusual
                     fields[key] = []
@@ -158,35 +178,18 @@ def _parse_front(front: str) -> dict[str, Any]:
             else:
                 fields[key] = None
                 _closed(raw)
-        elif line.startswith("- "):
-            if key == "services":
-                fields["services"].append(_scalar(line[2:]))
-            elif key == "timeline":
-                events.append({})
-                _event_field(events[-1], line[2:])
-            elif key in TOP_FIELDS:
-                raise _Unusual
-            else:
-                _closed(line[2:])
-        elif line.startswith("  ") and key == "timeline" and events and not line.startswith("   "):
-            _event_field(events[-1], line[2:])
-        elif key in TOP_FIELDS or not line.startswith("  "):
+            continue
+        # a field of the current timeline event
+        if not colon or not name.isidentifier() or name in event:
             raise _Unusual
+        if name in EVENT_FIELDS:
+            event[name] = _scalar(raw)
+        else:
+            event[name] = None
+            if raw and raw[0] in "\"'|>":
+                _closed(raw)
     fields["timeline"] = events
     return fields
-
-
-def _event_field(event: dict[str, str | None], text: str) -> None:
-    name, colon, raw = text.partition(": ")
-    if not colon or not _ITEM_KEY.fullmatch(name):
-        raise _Unusual
-    if name in event:
-        raise _Unusual
-    if name in EVENT_FIELDS:
-        event[name] = _scalar(raw)
-    else:
-        event[name] = None
-        _closed(raw)
 
 
 def _build(fields: dict[str, Any]) -> LoadedRecord:
@@ -217,7 +220,7 @@ def _build(fields: dict[str, Any]) -> LoadedRecord:
 
 
 def _frontmatter(text: str) -> str:
-    if not text.startswith("---\n"):
+    if not text.startswith("---\n") or "\r" in text:
         raise _Unusual
     end = text.find("\n---\n", 3)
     if end < 0:
