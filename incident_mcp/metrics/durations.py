@@ -31,7 +31,7 @@ class Excluded(BaseModel):
 
     reason: str
     count: int
-    ids: list[str] = Field(description=f"the first {MAX_IDS} ids")
+    ids: list[str]  # the first MAX_IDS of them
 
 
 class DurationStats(BaseModel):

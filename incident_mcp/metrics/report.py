@@ -82,8 +82,7 @@ class Counts(BaseModel):
     still_open: int
     by_severity: dict[str, int]
     by_service: dict[str, int] = Field(default_factory=dict, exclude_if=_empty)
-    closed_as: dict[str, int] = Field(default_factory=dict, exclude_if=_empty,
-                                      description="not counted in total: duplicate, false_alarm")
+    closed_as: dict[str, int] = Field(default_factory=dict, exclude_if=_empty)  # not counted in total
 
 
 class StateTime(BaseModel):
@@ -100,7 +99,7 @@ class ChangeFailure(BaseModel):
     definition: str
     deploys: int
     failed_deploys: list[str] = Field(default_factory=list, exclude_if=_empty)
-    rate: float | None = Field(default=None, exclude_if=_none, description="failed ÷ deploys, 0..1")
+    rate: float | None = Field(default=None, exclude_if=_none)  # failed ÷ deploys, 0..1
     recovery_definition: str
     recovery_median_minutes: float | None = Field(default=None, exclude_if=_none)
     recovery_n: int = 0
@@ -122,8 +121,8 @@ class ServiceUptime(BaseModel):
     """Uptime of one service over the period."""
 
     service: str
-    uptime: str = Field(description="rounded down, e.g. 99.93%; 'no data' when the window holds none")
-    down_minutes: float = Field(description="major + 0.3 × partial outage minutes")
+    uptime: str  # rounded down, e.g. 99.93%; 'no data' when the window holds none
+    down_minutes: float  # major + 0.3 × partial outage minutes
     window_minutes: float
     error_budget: ErrorBudget | None = Field(default=None, exclude_if=_none)
 
@@ -142,7 +141,7 @@ class Trend(BaseModel):
     figure: str
     now: float | None
     before: float | None
-    direction: str = Field(description="better, worse, same or n/a (lower is better)")
+    direction: str  # better, worse, same or n/a (lower is better)
 
 
 class Trends(BaseModel):
@@ -169,7 +168,7 @@ class MetricsReport(BaseModel):
     change_failure: ChangeFailure
     uptime: UptimeMetric
     trends: Trends
-    skipped: list[str] = Field(default_factory=list, exclude_if=_empty, description="records that could not be read")
+    skipped: list[str] = Field(default_factory=list, exclude_if=_empty)  # records that could not be read
 
 
 def _time(value: str | dt.datetime | None, what: str) -> dt.datetime | None:
