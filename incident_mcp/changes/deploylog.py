@@ -71,11 +71,19 @@ class DeployLog:
         """The deploy with this id, if logged."""
         return next((d for d in self.deploys if d.id == deploy_id), None)
 
+    def previous_of(self) -> dict[str, Deploy]:
+        """For each deploy id, the deploy of the same service just before it (one pass over the log)."""
+        last: dict[str, Deploy] = {}
+        found: dict[str, Deploy] = {}
+        for deploy in self.deploys:  # oldest first
+            if deploy.service in last:
+                found[deploy.id] = last[deploy.service]
+            last[deploy.service] = deploy
+        return found
+
     def previous(self, deploy: Deploy) -> Deploy | None:
         """The deploy of the same service (or of no named service) just before ``deploy``."""
-        earlier = [d for d in self.deploys if d.service == deploy.service and d.id != deploy.id
-                   and (d.when, d.id) < (deploy.when, deploy.id)]
-        return max(earlier, key=lambda d: (d.when, d.id), default=None)
+        return self.previous_of().get(deploy.id)
 
 
 def _actor() -> str:
@@ -188,5 +196,5 @@ def read_deploys(ws: Workspace) -> DeployLog:
             log.skipped.append(f"{DEPLOY_LOG} {where}: not a deploy ({type(err).__name__}); skipped")
             continue
         log.deploys.append(deploy)
-    log.deploys.sort(key=lambda d: (d.when, d.id))
+    log.deploys.sort(key=lambda d: d.when)  # stable: deploys logged at the same second keep their order
     return log

@@ -16,7 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from incident_mcp import incidents
-from incident_mcp.changes.deploylog import Deploy, DeployLog, read_deploys
+from incident_mcp.changes.deploylog import Deploy, read_deploys
 from incident_mcp.changes.git import CONFIG_FILE, MAX_COMMITS, TIMEOUT_S, Commit, commits_between
 from incident_mcp.changes.promotions import Promotion, read_promotions
 from incident_mcp.changes.rollback_command import RollbackCommands
@@ -126,17 +126,18 @@ def recent_changes(ws: Workspace, *, incident_id: str | None = None, at: str | N
     ranked: list[tuple[int, dt.timedelta, str, Change]] = []
     commands = RollbackCommands(config) if config is not None else None
     shipped: dict[str, Deploy] = {}
+    previous = log.previous_of()
     for deploy in log.deploys:
         if start <= deploy.when <= end:
-            tier, change = _deploy_change(deploy, end, affected, log, commands)
+            tier, change = _deploy_change(deploy, end, affected, previous.get(deploy.id), commands)
             ranked.append((tier, end - deploy.when, deploy.id, change))
             if deploy.sha:
                 shipped[deploy.sha] = deploy
-    config_commits = commits_between(ws.root, start, end, limit=max_commits, paths=[CONFIG_FILE],
-                                     timeout=git_timeout)
     other = commits_between(ws.root, start, end, limit=max_commits, timeout=git_timeout)
     if other.note:
         notes.append(other.note)
+    config_commits = other if other.note and not other.truncated else commits_between(
+        ws.root, start, end, limit=max_commits, paths=[CONFIG_FILE], timeout=git_timeout)
     config_shas = {c.sha for c in config_commits.commits}
     for commit in config_commits.commits:
         ranked.append((1, end - commit.at, commit.sha, _commit_change(commit, end, "config", shipped)))
@@ -151,7 +152,7 @@ def recent_changes(ws: Workspace, *, incident_id: str | None = None, at: str | N
                          notes=notes)
 
 
-def _deploy_change(deploy: Deploy, end: dt.datetime, affected: list[str], log: DeployLog,
+def _deploy_change(deploy: Deploy, end: dt.datetime, affected: list[str], previous: Deploy | None,
                    commands: RollbackCommands | None) -> tuple[int, Change]:
     before = ago(end - deploy.when)
     target = deploy.service or "every service"
@@ -164,7 +165,6 @@ def _deploy_change(deploy: Deploy, end: dt.datetime, affected: list[str], log: D
     else:
         tier, why = 2, f"deploy of {deploy.service}, not an affected service, {before} before detection"
     what = f"{target} {deploy.label}" + (f": {deploy.note}" if deploy.note else "")
-    previous = log.previous(deploy)
     rollback = rollback_to = None
     back_to = (previous.version or previous.sha) if previous else ""
     if previous and back_to and commands is not None:
