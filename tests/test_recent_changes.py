@@ -210,3 +210,18 @@ def test_the_changes_and_deploy_commands_as_subprocesses(ws: Workspace, planted:
                           (("deploy", "record", "--at", "2099-01-01T00:00:00Z"), "in the future")):
         bad = run_cli(*args, *where)
         assert bad.returncode == 2 and message in bad.stderr and bad.stderr.count("\n") == 1, (args, bad.stderr)
+
+
+def test_a_record_opened_without_the_hook_gets_no_pointer(ws: Workspace) -> None:
+    opened = incidents.open_incident(ws, title="Quiet", severity="P3", detected_at=DETECTED, now=NOW)
+    view = changes.changes_hint(ws, incidents.get_incident(ws, opened.id, now=NOW))
+    assert view.recent_changes is None and "recent_changes" not in view.model_dump(mode="json")
+
+
+def test_the_cli_opening_lists_the_likely_causes(ws: Workspace, planted: Planted,
+                                                 run_cli: Callable[..., Any]) -> None:
+    done = run_cli("incident", "open", "--title", "API 500s", "--severity", "P1", "--service", "api",
+                   "--detected", "2026-03-01T02:00:00Z", "--workspace", str(ws.root))
+    assert done.returncode == 0, done.stderr
+    assert "Recent changes, most likely cause first:" in done.stdout
+    assert f"1. [deploy] {planted.bad.id} api v42: billing retries (15 min before)" in done.stdout
