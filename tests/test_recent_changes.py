@@ -225,3 +225,19 @@ def test_the_cli_opening_lists_the_likely_causes(ws: Workspace, planted: Planted
     assert done.returncode == 0, done.stderr
     assert "Recent changes, most likely cause first:" in done.stdout
     assert f"1. [deploy] {planted.bad.id} api v42: billing retries (15 min before)" in done.stdout
+
+
+def test_the_learn_tools_have_short_descriptions_whose_example_uses_real_arguments() -> None:
+    async def listing() -> list[Any]:
+        async with Client(build_server(None, read_only=True)) as client:
+            return [t for t in (await client.list_tools()).tools if t.name in ("recent_changes", "incident_metrics")]
+
+    tools = anyio.run(listing)
+    assert len(tools) == 2  # both read-only, so both offered by a read-only server
+    for tool in tools:
+        assert tool.description is not None and len(tool.description) <= 1200
+        call = re.search(rf"Example: {tool.name}\(([^)]*)\)", tool.description)
+        assert call is not None, tool.name
+        used = set(re.findall(r"(\w+)=", call.group(1)))
+        assert used and used <= set(tool.input_schema["properties"]), (tool.name, used)
+        assert tool.annotations is not None and tool.annotations.read_only_hint and tool.annotations.idempotent_hint
