@@ -56,7 +56,7 @@ def test_the_same_flow_through_the_cli(ws: Workspace) -> None:
     assert failed.stderr.startswith("incident-mcp: error: INC-001 is already resolved")
     assert "Traceback" not in failed.stderr
     comms = _cli(ws, "incident", "comms", "status_page", inc, *w)
-    assert comms.stdout.startswith("Title: api - Resolved\n")
+    assert comms.stdout.startswith("Title: [Product Name] - Resolved\n")
     email = _cli(ws, "incident", "comms", "email", inc, *w)
     assert "[support channel]" in email.stdout and "fill before sending" in email.stderr
     pm_file = ws.root / "pm.json"

@@ -22,7 +22,7 @@ DESIGN_TOOLS = {"load_context", "generate_runbook", "check_status", "classify_se
 
 
 def surface(read_only: bool) -> dict[str, Any]:
-    """Names, annotations and input schemas of everything the server offers."""
+    """Names, annotations, descriptions and schemas of everything the server offers."""
     async def go() -> dict[str, Any]:
         async with Client(build_server(None, read_only=read_only)) as client:
             tools = (await client.list_tools()).tools
@@ -31,7 +31,8 @@ def surface(read_only: bool) -> dict[str, Any]:
             templates = (await client.list_resource_templates()).resource_templates
         return {
             "tools": {t.name: {"annotations": t.annotations.model_dump(exclude_none=True) if t.annotations else None,
-                               "input_schema": t.input_schema} for t in sorted(tools, key=lambda t: t.name)},
+                               "description": t.description, "input_schema": t.input_schema,
+                               "output_schema": t.output_schema} for t in sorted(tools, key=lambda t: t.name)},
             "prompts": {p.name: [a.name for a in p.arguments or []] for p in prompts},
             "resources": sorted(str(r.uri) for r in resources),
             "resource_templates": sorted(t.uri_template for t in templates),
@@ -52,7 +53,11 @@ def test_the_server_offers_every_tool_design_md_names_each_with_a_description() 
 
 def test_the_agent_facing_surface_matches_the_snapshot() -> None:
     current = {"full": surface(False), "read_only": surface(True)}
-    if os.environ.get("UPDATE_SNAPSHOTS") or not SNAPSHOT.exists():
-        SNAPSHOT.write_text(json.dumps(current, indent=2, sort_keys=True) + "\n")
-    assert current == json.loads(SNAPSHOT.read_text()), (
+    if os.environ.get("UPDATE_SNAPSHOTS") == "1":
+        SNAPSHOT.write_text(json.dumps(current, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
+                            encoding="utf-8")
+    assert SNAPSHOT.exists(), (
+        f"{SNAPSHOT.name} is missing; create it deliberately with UPDATE_SNAPSHOTS=1 python -m pytest "
+        "tests/test_mcp_surface.py (it is never written on its own)")
+    assert current == json.loads(SNAPSHOT.read_text(encoding="utf-8")), (
         "the MCP surface changed; if intended, run UPDATE_SNAPSHOTS=1 python -m pytest tests/test_mcp_surface.py")

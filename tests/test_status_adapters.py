@@ -118,7 +118,7 @@ def test_named_services_and_public_urls_only(ws: Path, farm: ServerFarm) -> None
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    ({"services": ["nope"]}, "unknown service 'nope' (configured: api, worker, docs)"),
+    ({"services": ["nope"]}, "unknown service 'nope' (configured in incident_response.services: api, worker, docs)"),
     ({"urls": ["ftp://example.com/file"]}, "only http:// and https:// can be checked"),
     ({"incident_id": "INC-1"}, "incident_id"),
 ])

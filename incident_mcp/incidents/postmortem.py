@@ -26,7 +26,12 @@ LESSON_NAMES = {"went_well": "what went well", "went_poorly": "what went poorly"
 
 
 def postmortem_missing(record: IncidentRecord) -> list[str]:
-    """What the post-mortem still lacks before review; empty when complete (resolution is checked elsewhere)."""
+    """What the post-mortem still lacks before review; empty when complete (resolution is checked elsewhere).
+
+    A record closed as a duplicate or a false alarm needs no post-mortem: nothing happened to learn from.
+    """
+    if not record.is_real:
+        return []
     pm = record.postmortem
     missing: list[str] = []
     unanswered = [str(n) for n in range(1, 6) if n > len(pm.whys) or not pm.whys[n - 1].strip()]
