@@ -52,7 +52,7 @@ class ContractServer(MCPServer):
             try:
                 tool.fn_metadata.validate_arguments(arguments)
             except ValidationError as err:
-                raise ToolError(f"{name}: {validation_message(err)}") from None
+                raise ToolError(f"{name}: {validation_message(err, tool.parameters)}") from None
         try:
             result = await super().call_tool(name, arguments, context)
         except UnexpectedToolError:
@@ -173,7 +173,21 @@ def _unknown_key_message(key: str, item: Any, accepted: list[str], where: str) -
     return f"{what}{hint} ({takes}: {', '.join(accepted) or 'nothing'})"
 
 
-def validation_message(err: ValidationError) -> str:
+def _enum_owner(value: str, schema: Schema | None, besides: str) -> str | None:
+    """The other top-level argument whose allowed values include ``value`` (event="identified" → state)."""
+    if schema is None:
+        return None
+    defs = schema.get("$defs", {})
+    for name, prop in schema.get("properties", {}).items():
+        if name == besides or not isinstance(prop, dict):
+            continue
+        for variant in _variants(prop, defs):
+            if value in variant.get("enum", []) or value == variant.get("const"):
+                return str(name)
+    return None
+
+
+def validation_message(err: ValidationError, schema: Schema | None = None) -> str:
     """Pydantic's errors as one line per field, with what is accepted and no library URLs."""
     parts: list[str] = []
     for problem in err.errors(include_url=False):
@@ -188,8 +202,11 @@ def validation_message(err: ValidationError) -> str:
         expected = problem.get("ctx", {}).get("expected") if isinstance(problem.get("ctx"), dict) else None
         if isinstance(given, str) and isinstance(expected, str):
             choices = [c.strip().strip("'") for c in expected.replace(" or ", ", ").split(",") if c.strip()]
+            owner = _enum_owner(given, schema, str(problem["loc"][0])) if len(problem["loc"]) == 1 else None
             near = _closest(given, choices)
-            if near is not None and near != given:
+            if owner is not None:
+                detail += f"; {given!r} is a value of {owner}: pass {owner}={json.dumps(given)}"
+            elif near is not None and near != given:
                 detail += f"; did you mean {near!r}?"
         parts.append(detail)
     return "invalid arguments: " + "; ".join(parts)
