@@ -9,6 +9,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field, ValidationError
 
 from incident_mcp.errors import IncidentError
+from incident_mcp.incidents.document import split_why
 from incident_mcp.incidents.record import (
     FollowUp,
     Impact,
@@ -34,7 +35,7 @@ def postmortem_missing(record: IncidentRecord) -> list[str]:
         return []
     pm = record.postmortem
     missing: list[str] = []
-    unanswered = [str(n) for n in range(1, 6) if n > len(pm.whys) or not pm.whys[n - 1].strip()]
+    unanswered = [str(n) for n in range(1, 6) if n > len(pm.whys) or not split_why(pm.whys[n - 1])[1]]
     if unanswered:
         missing.append(f"5 Whys: why {', '.join(unanswered)} not answered")
     empty = [label for name, label in IMPACT_NAMES.items() if not getattr(pm.impact, name).strip()]

@@ -219,8 +219,9 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
     @server.tool(annotations=_REPLACE)
     def record_postmortem(
         incident_id: IncidentId,
-        whys: Annotated[list[str] | None, Field(
-            description="The 5 Whys in order; each answers why the previous answer happened")] = None,
+        whys: Annotated[list[str] | None, Field(max_length=5, description=(
+            "The 5 Whys in order, one string each: \"Why did X? Because Y\" (question and answer, "
+            "rendered in full) or just the answer to why the previous answer happened"))] = None,
         contributing_factors: Annotated[list[str] | None, Field(description="Contributing factors")] = None,
         impact: Annotated[incidents.Impact | None, Field(
             description="users, revenue, data, reputation (only the fields given are replaced)")] = None,
@@ -235,8 +236,8 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
         given are kept. Says what is still missing before the record can be promoted to review.
 
         Use after the incident is resolved; call again to refine, then promote_artifact to review.
-        Example: record_postmortem(incident_id="INC-007", whys=["Webhooks failed", "Secret renamed", ...],
-        impact={"users": "~40", "revenue": "none", "data": "none", "reputation": "minimal"})
+        Example: record_postmortem(incident_id="INC-007", whys=["Why did webhooks fail? The signing secret
+        was renamed."], impact={"users": "~40", "revenue": "none", "data": "none", "reputation": "minimal"})
         → {"complete": false, "missing": ["lessons learned: what went well"]}
         """
         with tool_errors():
