@@ -390,7 +390,9 @@ def _stack_rows(config: CompanyConfig, refs: dict[ProviderKind, ProviderRef], ca
             name = _provider_name(catalog, refs[kind])
             if name is None:
                 value = f"{raw} (not in the provider catalog: generic steps)"
-            elif canonical(name) != canonical(raw):
+            elif canonical(name).startswith(canonical(raw)):
+                value = name  # "Bugsnag" → "Bugsnag (SmartBear)", not "Bugsnag (Bugsnag (SmartBear))"
+            else:
                 value = f"{raw} ({name})"
         rows.append({"label": label, "field": dotted, "value": value, "configured": bool(raw)})
     return rows
