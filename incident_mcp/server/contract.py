@@ -61,7 +61,8 @@ class ContractServer(MCPServer):
             if isinstance(err.__cause__, ValidationError):
                 raise ToolError(f"{name}: {validation_message(err.__cause__)}") from None
             raise
-        return lean_result(result) if isinstance(result, CallToolResult) else result
+        schema = tool.fn_metadata.output_schema if tool is not None else None
+        return lean_result(result, schema) if isinstance(result, CallToolResult) else result
 
 
 # --- arguments -----------------------------------------------------------------------------------------------
@@ -230,11 +231,39 @@ def compact_json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def lean_result(result: CallToolResult) -> CallToolResult:
-    """Structured content pruned; a single JSON text block re-serialised compactly from it."""
+def drop_defaults(value: Any, schema: Schema | None, defs: Mapping[str, Any] | None = None) -> Any:
+    """``value`` without the object fields that equal their declared default (``verify_with_help: false``,
+    ``verified: "verified"``): absent means the default, as the output model says."""
+    if schema is None:
+        return value
+    defs = defs if defs is not None else schema.get("$defs", {})
+    variants = _variants(schema, defs)
+    if isinstance(value, dict):
+        target = next((v for v in variants if isinstance(v.get("properties"), dict)), None)
+        if target is None:
+            extra = next((v["additionalProperties"] for v in variants
+                          if isinstance(v.get("additionalProperties"), dict)), None)
+            return {k: drop_defaults(v, extra, defs) for k, v in value.items()} if extra else value
+        props: dict[str, Any] = target["properties"]
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            prop = props.get(key)
+            if isinstance(prop, dict) and "default" in prop and prop["default"] == item:
+                continue
+            out[key] = drop_defaults(item, prop if isinstance(prop, dict) else None, defs)
+        return out
+    if isinstance(value, list):
+        items = next((v["items"] for v in variants if isinstance(v.get("items"), dict)), None)
+        return [drop_defaults(item, items, defs) for item in value]
+    return value
+
+
+def lean_result(result: CallToolResult, output_schema: Schema | None = None) -> CallToolResult:
+    """Structured content without null, empty or default-valued fields; a single JSON text block
+    re-serialised compactly from it."""
     if result.is_error or result.structured_content is None:
         return result
-    structured = prune(result.structured_content)
+    structured = prune(drop_defaults(result.structured_content, output_schema))
     content = result.content
     if len(content) == 1 and isinstance(content[0], TextContent) and content[0].text.lstrip()[:1] in "{[":
         content = [TextContent(type="text", text=compact_json(structured))]
