@@ -31,12 +31,10 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
     ) -> ValidationReport:
         """Check artifacts against Company OS's rules and the defects its validate.sh misses.
 
-        Rules: frontmatter present and valid YAML, required fields (id, type, title, status, created,
-        author), status and type from Company OS's lists, references (parent, children, depends_on,
-        blocks) resolving to existing ids, a non-empty body; plus duplicate ids, id/filename mismatch,
-        block-style reference lists, reference cycles and, with strict, one-sided parent/children links.
-        Each problem has file, line, rule, severity (error|warning) and a one-line message;
-        `missed_by_company_os` marks what Company OS's shell tool would not report.
+        Rules: valid frontmatter, required fields, status and type from Company OS's lists, references
+        resolving to existing ids, a non-empty body; plus duplicate ids, id/filename mismatch, reference
+        cycles and, with strict, one-sided parent/children links. Each problem has file, line, rule,
+        severity and a message; `missed_by_company_os` marks what Company OS's validate.sh misses.
         Example: validate_artifacts(paths=["RFC-001"]) → {"errors": 1, "problems": [{"file":
         "artifacts/rfcs/RFC-001-x.md", "line": 9, "rule": "reference.dangling", ...}], ...}
         """

@@ -282,13 +282,13 @@ def lean_tool(tool: MCPTool) -> MCPTool:
 
 def slim_schema(schema: Schema, *, output: bool) -> Schema:
     """Drop what the model does not need: titles, null alternatives (optional arguments are left out and
-    answers omit nulls), null defaults and huge length bounds; for outputs also descriptions, defaults,
+    answers omit nulls), defaults that mean "nothing" (null, false, "", []) and huge length bounds; for outputs also descriptions, defaults,
     ``required`` and constraints (lean answers leave null and empty fields out)."""
     slimmed: Schema = _slim(schema, output)
     return slimmed
 
 
-def outline_schema(schema: Schema, depth: int = 2) -> Schema:
+def outline_schema(schema: Schema, depth: int = 1) -> Schema:
     """An output schema cut to its outline: references inlined, properties (with types and top-level enums)
     ``depth`` levels down, deeper objects just ``{"type": "object"}``. Every answer still validates against
     it; the full shape lives in the answers themselves, which is what the model reads."""
@@ -323,7 +323,7 @@ def _slim(node: Any, output: bool) -> Any:
     for key, value in node.items():
         if key == "title" or (output and key in _OUTPUT_ONLY_DROP):
             continue
-        if not output and ((key == "default" and value is None)
+        if not output and ((key == "default" and (value is None or value is False or value == "" or value == []))
                            or (key in ("maxLength", "maxItems") and isinstance(value, int) and value >= _HUGE_BOUND)):
             continue
         if key in _SCHEMA_MAPS and isinstance(value, dict):

@@ -157,15 +157,14 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
         force: Annotated[bool, Field(description="Open even though an open incident covers the same service "
                                                  "(a genuinely separate incident)")] = False,
     ) -> incidents.OpenedIncident:
-        """Open an incident: allocates the next INC-NNN and writes artifacts/decision-memos/INC-NNN-<slug>.md;
-        returns the triage checklist for its severity with due times.
+        """Open an incident: allocates the next INC-NNN and writes its record; returns the triage checklist for
+        its severity with due times.
 
-        Use once per incident, after classify_severity; link related RFCs/PRDs in depends_on. Refused while an
-        open incident covers one of the services or has the same title: update that one instead, or pass
-        duplicate_of="INC-NNN" (record this as its duplicate) or force=true (a separate incident).
+        Use once per incident, after classify_severity. Refused while an open incident covers one of the
+        services or has the same title: update that one, or pass duplicate_of="INC-NNN" (keep this as its
+        duplicate) or force=true (a separate incident).
         Example: open_incident(title="Checkout returns 500", severity="P1", services=["api"],
-        depends_on=["RFC-001"]) → {"id": "INC-007", "path": "artifacts/decision-memos/INC-007-checkout-returns-500.md",
-        "triage": [{"step": "Acknowledge within 30 minutes", "due_at": "..."}], ...}
+        public_summary="Some customers cannot pay.") → {"id": "INC-007", "triage": [...], ...}
         """
         with tool_errors():
             return incidents.open_incident(ctx.workspace(), title=title, severity=severity, summary=summary,
@@ -177,8 +176,7 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
     def update_incident(
         incident_id: IncidentId,
         event: Annotated[UpdateEventKind | None, Field(
-            description="acknowledged, status_check, root_cause, mitigation, communication, monitoring, "
-                        "resolved or note")] = None,
+            description="What happened (a state goes in state)")] = None,
         text: Annotated[str, Field(description="What happened (for a note: the note)")] = "",
         at: Annotated[str | None, Field(description="When, ISO 8601 (default now); earlier times are "
                                                     "back-filled in order")] = None,

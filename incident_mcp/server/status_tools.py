@@ -58,12 +58,10 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
     ) -> CheckStatusResult:
         """Check which services are really up, concurrently, with one whole-request deadline each.
 
-        Each service gets a state (up / degraded / down / unknown), a reason code (dns, refused, reset,
-        timeout, tls, tls_expiring, status, health, assertion, slow, too_large, redirects, blocked,
-        overload, …), status code, latency, days until its certificate chain expires and a flapping
-        flag; nothing is called down before a re-check on a fresh connection agrees. Also returns the
-        overall state (operational / degraded / partial_outage / major_outage) and a severity hint to
-        pass to classify_severity. Response bodies are never returned, only findings. Read-only unless
+        Each service gets a state (up / degraded / down / unknown), a reason code (dns, refused, timeout,
+        tls, status, health, slow, …), status code, latency, certificate days left and a flapping flag;
+        nothing is called down before a re-check on a fresh connection agrees. Also the overall state
+        and a severity hint for classify_severity. Response bodies are never returned. Read-only unless
         incident_id is given: then the result is appended to that incident's timeline.
         Example: check_status() → {"overall": "major_outage", "services": [{"name": "api", "state":
         "down", "reason": "timeout", ...}], "severity_hint": {"severity": "P0", ...}}
