@@ -282,8 +282,8 @@ def lean_tool(tool: MCPTool) -> MCPTool:
 
 def slim_schema(schema: Schema, *, output: bool) -> Schema:
     """Drop what the model does not need: titles, null alternatives (optional arguments are left out and
-    answers omit nulls), defaults that mean "nothing" (null, false, "", []) and huge length bounds; for outputs also descriptions, defaults,
-    ``required`` and constraints (lean answers leave null and empty fields out)."""
+    answers omit nulls), defaults that mean "nothing" (null, false, "", []) and huge length bounds; for
+    outputs also descriptions, defaults, ``required`` and constraints (lean answers leave empties out)."""
     slimmed: Schema = _slim(schema, output)
     return slimmed
 
