@@ -14,7 +14,15 @@ from incident_mcp.config import CompanyConfig
 from incident_mcp.errors import IncidentMCPError, WorkspaceError
 from incident_mcp.incidents import record_status_check
 from incident_mcp.server.common import ServerContext, tool_errors
-from incident_mcp.status import CheckOptions, ServiceResult, StatusReport, TargetPolicy, check_targets, select_targets
+from incident_mcp.status import (
+    CheckOptions,
+    ServiceResult,
+    StatusReport,
+    TargetPolicy,
+    check_targets,
+    select_targets,
+    unchecked_services,
+)
 from incident_mcp.workspace import Workspace
 
 PROGRESS_EVERY = 0.25  # seconds between progress notifications on long sweeps
@@ -80,6 +88,9 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
             report = await check_targets(targets, policy=TargetPolicy.for_agent(config), options=CheckOptions(),
                                          on_result=progress)
             notes = list(report.notes)
+            left_out = unchecked_services(config, targets)
+            if left_out:
+                notes.append(f"not checked: {', '.join(left_out)} (pass services=[...] to include them)")
             updated = False
             if incident_id is not None:
                 if ctx.read_only:

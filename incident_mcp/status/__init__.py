@@ -27,6 +27,7 @@ from incident_mcp.status.targets import (
     parse_target_url,
     select_targets,
     service_targets,
+    unchecked_services,
     url_targets,
 )
 
@@ -51,6 +52,7 @@ __all__ = [
     "parse_target_url",
     "select_targets",
     "service_targets",
+    "unchecked_services",
     "severity_hint",
     "url_targets",
 ]
