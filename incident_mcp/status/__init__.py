@@ -52,7 +52,7 @@ __all__ = [
     "parse_target_url",
     "select_targets",
     "service_targets",
-    "unchecked_services",
     "severity_hint",
+    "unchecked_services",
     "url_targets",
 ]
