@@ -35,7 +35,7 @@ def test_the_tools_tell_the_truth_about_what_they_write(company_os_ws: Path) -> 
     validate = tools["validate_artifacts"].annotations
     promote = tools["promote_artifact"].annotations
     assert (validate.read_only_hint, validate.destructive_hint, validate.idempotent_hint) == (True, False, True)
-    assert (promote.read_only_hint, promote.destructive_hint, promote.idempotent_hint) == (False, True, False), "archiving cannot be undone"
+    assert (promote.read_only_hint, promote.destructive_hint, promote.idempotent_hint) == (False, True, False)
     assert tools["promote_artifact"].input_schema["properties"]["to"]["enum"] == [
         "draft", "review", "approved", "archived"]
 
