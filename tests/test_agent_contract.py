@@ -160,8 +160,8 @@ def test_get_incident_stays_small_however_long_the_timeline(example_ws: Path) ->
     async def steps(client: Client) -> tuple[Any, Any]:
         opened = ok(await call(client, "open_incident", {"title": "API down", "severity": "P1", "services": ["api"]}))
         for n in range(40):
-            ok(await call(client, "update_incident", {"incident_id": opened["id"], "event": "note",
-                                                      "text": f"note {n}: " + "still failing, " * 8}))
+            text = f"note {n}: " + "still failing, " * (8 if n < 37 else 400)  # the last three: pasted logs
+            ok(await call(client, "update_incident", {"incident_id": opened["id"], "event": "note", "text": text}))
         return (await call(client, "get_incident", {}),
                 await call(client, "get_incident", {"incident_id": opened["id"], "timeline": "all"}))
     recent, whole = run(example_ws, steps)
@@ -170,6 +170,7 @@ def test_get_incident_stays_small_however_long_the_timeline(example_ws: Path) ->
     assert lean["timeline_events"] == 41 and lean["timeline_omitted"] == 33 and lean["event_counts"]["note"] == 40
     assert len(lean["record"]["timeline"]) == 8 and lean["record"]["timeline"][-1]["text"].startswith("note 39")
     assert len(ok(whole)["record"]["timeline"]) == 41
+    assert len(ok(whole)["record"]["timeline"][-1]["text"]) > 5000, "the whole text on request"
 
 
 # ---- duplicates and closing ---------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from incident_mcp.incidents.record import (
     Incident,
     IncidentRecord,
     IncidentState,
+    TimelineEvent,
     Timestamp,
     as_list,
     format_timestamp,
@@ -41,6 +42,7 @@ MAX_PAGE = 100
 
 
 RECENT_EVENTS = 8  # timeline events get_incident shows by default (the whole timeline on request)
+RECENT_TEXT_CHARS = 280  # an event's text in that recent view (a pasted stack trace is cut; "all" has it whole)
 
 
 class IncidentView(BaseModel):
@@ -145,6 +147,12 @@ def latest_open(ws: Workspace) -> tuple[Incident, list[IncidentSummary]]:
     return read_incident(ws, open_ones[0].id), open_ones[1:]
 
 
+def _cut(event: TimelineEvent) -> TimelineEvent:
+    if len(event.text) <= RECENT_TEXT_CHARS:
+        return event
+    return event.model_copy(update={"text": event.text[:RECENT_TEXT_CHARS - 1] + "…"})
+
+
 def get_incident(ws: Workspace, incident_id: str | None = None, *, now: dt.datetime | None = None,
                  settings: IncidentSettings | None = None, timeline: str = "recent") -> IncidentView:
     """The record plus computed next actions (done / due / overdue at ``now``); default the latest open one.
@@ -165,7 +173,7 @@ def get_incident(ws: Workspace, incident_id: str | None = None, *, now: dt.datet
     actions = next_actions(record, now, settings) if record.is_real else []
     missing = postmortem_missing(record) if not record.is_open else []
     events = record.timeline
-    shown = events if timeline == "all" else events[-RECENT_EVENTS:]
+    shown = events if timeline == "all" else [_cut(event) for event in events[-RECENT_EVENTS:]]
     counts: dict[str, int] = {}
     for event in events:
         counts[event.kind] = counts.get(event.kind, 0) + 1
