@@ -684,3 +684,16 @@ def test_list_reads_summary_fields_exactly_as_a_full_parse_would(ws: Workspace) 
     summary = incidents.list_incidents(ws).incidents[0]
     assert (summary.status, summary.state, summary.title) == ("review", "investigating",
                                                               "Checkout incident_state: resolved")
+
+
+def test_a_closed_record_must_be_resolved_and_a_duplicate_must_name_the_original(ws: Workspace) -> None:
+    first = open_p0(ws).id
+    dup = open_p0(ws, duplicate_of=first, force=False).id
+    record = next((ws.root / "artifacts" / "decision-memos").glob(f"{dup}-*.md"))
+    text = record.read_text(encoding="utf-8")
+    assert f"closed_as: duplicate\nduplicate_of: {first}\n" in text
+    assert incidents.incident_record_problems(incidents.read_incident(ws, dup).artifact) == []
+    record.write_text(text.replace(f"duplicate_of: {first}\n", ""), encoding="utf-8")
+    problems = incidents.incident_record_problems(incidents.read_incident(ws, dup).artifact)
+    assert problems == ["closed_as is 'duplicate' but duplicate_of does not name the incident it repeats (INC-NNN)"]
+    assert incidents.postmortem_missing(incidents.read_incident(ws, dup).record) == []
