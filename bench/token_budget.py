@@ -9,7 +9,8 @@ can be shown: the text content or the structured content, each as sent on the wi
 
 - ``tools/list``: the JSON of every tool (name, description, schemas, annotations) as the client receives it.
   Budget 32 KB for all 16 tools of the product; today's 13 aim at 25 KB so the three later ones fit.
-- ``generate_runbook dry run (new files)`` / ``(nothing changed)``: budgets 8 KB and 1 KB.
+- ``generate_runbook dry run (new files)`` / ``(nothing changed)`` / ``(config changed)`` (the timezone, which
+  touches several blocks): budgets 8 KB, 1 KB and 8 KB.
 - ``rollback_plan`` (all kinds, the demo company's stack): budget 8 KB.
 - ``get_incident`` after N timeline events: budget 4 KB however long the timeline.
 
@@ -33,6 +34,7 @@ from mcp import Client  # noqa: E402
 
 from incident_mcp.demo import prepare_workspace  # noqa: E402
 from incident_mcp.server import build_server  # noqa: E402
+from incident_mcp.workspace import Workspace  # noqa: E402
 
 KB = 1024
 # Measured with this script at commit aa3a965 (before the agent-contract work), 60 events.
@@ -48,6 +50,7 @@ BUDGETS = {
     "tools/list (13 tools)": 25 * KB,
     "generate_runbook dry run (new files)": 8 * KB,
     "generate_runbook dry run (nothing changed)": 1 * KB,
+    "generate_runbook dry run (config changed)": 8 * KB,
     "rollback_plan (all kinds)": 8 * KB,
     "get_incident (long timeline)": 4 * KB,
     "list_incidents (default page)": 4 * KB,
@@ -65,8 +68,11 @@ def wire_size(result: Any) -> int:
 
 async def measure(events: int) -> dict[str, int]:
     """Each figure of BUDGETS, measured on a fresh copy of the example company."""
-    root = Path(tempfile.mkdtemp(prefix="token-budget-")) / "brightdesk"
-    ws = prepare_workspace(root)
+    with tempfile.TemporaryDirectory(prefix="token-budget-") as tmp:
+        return await _measure(prepare_workspace(Path(tmp) / "brightdesk"), events)
+
+
+async def _measure(ws: Workspace, events: int) -> dict[str, int]:
     figures: dict[str, int] = {}
     async with Client(build_server(str(ws.root))) as client:
         tools = await client.list_tools()
@@ -78,6 +84,12 @@ async def measure(events: int) -> dict[str, int]:
         await client.call_tool("generate_runbook", {})
         same = await client.call_tool("generate_runbook", {"dry_run": True})
         figures["generate_runbook dry run (nothing changed)"] = wire_size(same)
+        config = ws.config_path.read_text(encoding="utf-8")
+        ws.config_path.write_text(config.replace("timezone: Europe/Lisbon", "timezone: America/New_York"),
+                                  encoding="utf-8")
+        changed = await client.call_tool("generate_runbook", {"dry_run": True})
+        figures["generate_runbook dry run (config changed)"] = wire_size(changed)
+        ws.config_path.write_text(config, encoding="utf-8")
         plan = await client.call_tool("rollback_plan", {})
         figures["rollback_plan (all kinds)"] = wire_size(plan)
         opened = await client.call_tool("open_incident", {
