@@ -356,3 +356,8 @@ def test_the_contract_holds_over_stdio(example_ws: Path) -> None:
     unknown, dup, opened = anyio.run(go)
     assert "did you mean 'state'?" in unknown
     assert opened["id"] in dup and "duplicate_of" in dup
+
+
+def test_an_unknown_tool_name_gets_the_closest_one(example_ws: Path) -> None:
+    text = error_text(run(example_ws, lambda c: call(c, "get_incidents", {})))
+    assert "unknown tool 'get_incidents'; did you mean 'get_incident'?" in text and "list_incidents" in text

@@ -1,10 +1,10 @@
 """The agent's contract, enforced once for every tool: strict arguments, actionable errors, lean answers.
 
-``ContractServer`` is an ``MCPServer`` whose ``call_tool`` refuses unknown argument names at any depth (naming
-the key, the closest accepted name and the accepted ones), rewrites pydantic's validation errors into one
-line without library links, and drops null/empty fields from what the model reads (compact JSON). Its
-``list_tools`` dedents descriptions and publishes slim schemas (no titles; output schemas without the
-required/null parts that lean answers leave out). A tool added later by any module gets all of it for free.
+``ContractServer`` is an ``MCPServer`` whose ``call_tool`` refuses unknown tool and argument names at any
+depth (naming the key, the closest accepted name and the accepted ones), rewrites pydantic's validation
+errors into one line without library links, and drops null, empty and default-valued fields from what the
+model reads (compact JSON). Its ``list_tools`` dedents descriptions and publishes slim schemas (no titles;
+output schemas cut to their outline). A tool added later by any module gets all of it for free.
 """
 
 from __future__ import annotations
@@ -45,14 +45,18 @@ class ContractServer(MCPServer):
                         context: Context[Any, Any] | None = None) -> CallToolResult | InputRequiredResult:
         """Refuse unknown or invalid arguments with an actionable message; answer lean."""
         tool = self._tool_manager.get_tool(name)
-        if tool is not None:
-            problems = unknown_keys(arguments, tool.parameters)
-            if problems:
-                raise ToolError(f"{name}: " + "; ".join(problems))
-            try:
-                tool.fn_metadata.validate_arguments(arguments)
-            except ValidationError as err:
-                raise ToolError(f"{name}: {validation_message(err, tool.parameters)}") from None
+        if tool is None:
+            names = [t.name for t in self._tool_manager.list_tools()]
+            near = _closest(name, names)
+            hint = f"; did you mean {near!r}?" if near else ""
+            raise ToolError(f"unknown tool {name!r}{hint} (tools: {', '.join(names)})")
+        problems = unknown_keys(arguments, tool.parameters)
+        if problems:
+            raise ToolError(f"{name}: " + "; ".join(problems))
+        try:
+            tool.fn_metadata.validate_arguments(arguments)
+        except ValidationError as err:
+            raise ToolError(f"{name}: {validation_message(err, tool.parameters)}") from None
         try:
             result = await super().call_tool(name, arguments, context)
         except UnexpectedToolError:
@@ -61,8 +65,7 @@ class ContractServer(MCPServer):
             if isinstance(err.__cause__, ValidationError):
                 raise ToolError(f"{name}: {validation_message(err.__cause__)}") from None
             raise
-        schema = tool.fn_metadata.output_schema if tool is not None else None
-        return lean_result(result, schema) if isinstance(result, CallToolResult) else result
+        return lean_result(result, tool.fn_metadata.output_schema) if isinstance(result, CallToolResult) else result
 
 
 # --- arguments -----------------------------------------------------------------------------------------------
