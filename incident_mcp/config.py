@@ -7,6 +7,7 @@ free-text provider names are normalised through the catalog; any error names fil
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -373,19 +374,43 @@ class CompanyConfig(BaseModel):
         return {} if value is None or value == "" else value
 
     def service(self, name: str) -> ServiceConfig:
-        """The configured service called ``name``."""
+        """The configured service called ``name``; ConfigError naming the configured ones (and the closest)."""
         for service in self.incident_response.services:
             if service.name == name:
                 return service
-        known = ", ".join(s.name for s in self.incident_response.services) or "none configured"
-        raise ConfigError(f"unknown service {name!r} (configured: {known})",
-                          field="incident_response.services")
+        names = [s.name for s in self.incident_response.services]
+        raise ConfigError(unknown_service_message(name, names), field="incident_response.services")
+
+    def service_names(self, names: Sequence[str]) -> list[str]:
+        """``names`` checked against the configured services (exact spelling; ConfigError otherwise).
+
+        With no services configured any name is accepted: a plain Company OS config lists none.
+        """
+        known = [s.name for s in self.incident_response.services]
+        if not known:
+            return list(names)
+        for name in names:
+            if name not in known:
+                raise ConfigError(unknown_service_message(name, known), field="incident_response.services")
+        return list(names)
 
     def critical_services(self) -> list[ServiceConfig]:
         """Services marked critical (all services when none is marked)."""
         services = self.incident_response.services
         critical = [s for s in services if s.critical]
         return critical or list(services)
+
+
+def unknown_service_message(name: str, known: Sequence[str]) -> str:
+    """``unknown service 'API'; did you mean 'api'? (configured: api, web)``: the closest name, case-insensitive."""
+    lowered = {k.lower(): k for k in known}
+    near = lowered.get(name.lower()) if isinstance(name, str) else None
+    if near is None and isinstance(name, str):
+        close = difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=0.6)
+        near = lowered[close[0]] if close else None
+    hint = f"; did you mean {near!r}?" if near else ""
+    return (f"unknown service {name!r}{hint} (configured in incident_response.services: "
+            f"{', '.join(known) or 'none'})")
 
 
 ProviderKind = Literal["hosting", "orm", "database", "cache", "error_tracking", "feature_flags", "dns", "cdn", "auth",

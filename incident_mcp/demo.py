@@ -162,6 +162,7 @@ def _incident_steps(story: _Story) -> list[Callable[[Workspace], DemoStep]]:
             ws, title="Checkout fails: Stripe webhooks rejected after deploy",
             severity=story.severity,
             summary="Upgrades fail at the last step; the api service returns 500 on /webhooks/stripe.",
+            public_summary="Upgrading a plan fails at the last step of checkout; no card is charged twice.",
             services=["api"], depends_on=["RFC-001"], detected_at=story.at(0), now=story.at(1)), now=story.at(1))
         story.incident_id = opened.id
         step = DemoStep(f"Open the incident record (open_incident) → {opened.id}", [opened.path])

@@ -76,6 +76,15 @@ class PromotionRefused(PromotionError):
         super().__init__(f"cannot promote {show(file, 200)} to {to_status}: {'; '.join(reasons)}")
 
 
+class ConfirmationNeeded(PromotionError):
+    """An irreversible step (archiving) was asked for without confirmation; nothing was changed."""
+
+    def __init__(self, rel: str, from_status: str, to_status: str) -> None:
+        self.rel, self.from_status, self.to_status = rel, from_status, to_status
+        super().__init__(f"archiving {rel} ({from_status} → {to_status}) cannot be undone: an archived artifact is "
+                         "never promoted again")
+
+
 class PromotionResult(BaseModel):
     """What a promotion did (or, when ``changed`` is false, why it did nothing)."""
 
@@ -90,11 +99,14 @@ class PromotionResult(BaseModel):
     log_file: str = AUDIT_LOG
 
 
-def promote(ws: Workspace, artifact: str, to_status: str, now: dt.datetime | None = None) -> PromotionResult:
+def promote(ws: Workspace, artifact: str, to_status: str, now: dt.datetime | None = None, *,
+            confirmed: bool = True, expected_from: str | None = None) -> PromotionResult:
     """Move one artifact (by id or workspace-relative path) one lifecycle step, or to ``archived``.
 
     Raises PromotionRefused (with every reason) when the lifecycle, validation or a gate says no;
-    ArtifactNotFoundError / PathEscapeError for an unknown id or a path outside the workspace.
+    ArtifactNotFoundError / PathEscapeError for an unknown id or a path outside the workspace;
+    ConfirmationNeeded for archiving (irreversible) unless ``confirmed`` — and, when ``expected_from`` is
+    given, unless the artifact is still in the status the confirmation was given for.
     """
     if to_status not in STATUSES:
         raise PromotionError(f"Invalid status: '{show(to_status)}' (must be: {', '.join(STATUSES)})")
@@ -118,6 +130,8 @@ def promote(ws: Workspace, artifact: str, to_status: str, now: dt.datetime | Non
             return PromotionResult(artifact=current.id, file=rel, from_status=old, to_status=to_status, changed=False,
                                    warnings=[f"Artifact is already in status '{to_status}'"])
         _check_order(rel, old, to_status)
+        if to_status == "archived" and (not confirmed or (expected_from is not None and old != expected_from)):
+            raise ConfirmationNeeded(rel, old, to_status)
         index = _with_fresh(index or ArtifactIndex.build(ws), current)
         report = validate_workspace(ws, [rel], index=index)
         errors = [p.message + (f" (line {p.line})" if p.line else "") for p in report.problems

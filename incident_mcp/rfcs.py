@@ -26,21 +26,25 @@ MAX_ITEM_CHARS = 240
 # lower-case words and looked up in a table, one pass per RFC, instead of running a regex per domain.
 _DOMAIN_WORDS: tuple[tuple[str, str], ...] = (
     ("Database", "database databases postgres postgresql mysql mariadb mongo mongodb sqlite dynamodb supabase "
-                 "planetscale neon|data model|primary db|read replica|read replicas"),
-    ("Message queue and background workers", "queue queues worker workers bullmq celery sqs kafka rabbitmq pubsub"
-                                             "|pub sub|background job|background jobs|cron job|cron jobs"),
+                 "planetscale neon read-replica read-replicas|data model|primary db|read replica|read replicas"),
+    ("Message queue and background workers", "queue queues worker workers bullmq celery sqs kafka rabbitmq pubsub "
+                                             "pub-sub cron-job cron-jobs|pub sub|background job|background jobs|"
+                                             "cron job|cron jobs"),
     ("Cache", "cache caching redis memcache memcached valkey"),
-    ("Email delivery", "email emails smtp sendgrid postmark resend mailgun|e mail|e mails|amazon ses"),
+    ("Email delivery", "email emails e-mail e-mails smtp sendgrid postmark resend mailgun|amazon ses"),
     ("Push notifications", "fcm apns|push notification|push notifications|push provider|push service|"
-                           "push channel|push dispatcher|web push"),
+                           "push channel|push dispatcher|web push|web-push"),
     ("Payments", "payment payments stripe paddle billing checkout lemonsqueezy|lemon squeezy"),
-    ("Authentication", "authentication auth login signin sso oauth oauth2 clerk auth0 nextauth session sessions"
-                       "|sign in"),
-    ("File storage", "s3 bucket buckets upload uploads r2 gcs|object storage|blob storage|file upload|file uploads"),
+    ("Authentication", "authentication auth login signin sign-in sso oauth oauth2 clerk auth0 nextauth session "
+                       "sessions|sign in"),
+    ("File storage", "s3 bucket buckets upload uploads r2 gcs object-storage file-upload file-uploads|object storage|"
+                     "blob storage|file upload|file uploads"),
     ("Search", "elasticsearch opensearch meilisearch typesense algolia|search index"),
-    ("Third-party APIs and webhooks", "webhook webhooks|third party|external api|external apis|vendor api|vendor apis"),
+    ("Third-party APIs and webhooks", "webhook webhooks third-party|third party|external api|external apis|"
+                                      "vendor api|vendor apis"),
     ("CDN and edge", "cdn cloudfront fastly|edge function|edge functions|edge cache"),
-    ("AI model provider", "llm llms openai anthropic embedding embeddings|vector db|vector database|vector store"),
+    ("AI model provider", "llm llms openai anthropic embedding embeddings vector-db|vector db|vector database|"
+                          "vector store"),
 )
 FAILURE_DOMAINS: tuple[str, ...] = tuple(name for name, _ in _DOMAIN_WORDS)
 _DOMAIN_TERMS: dict[tuple[str, ...], int] = {}
@@ -52,7 +56,8 @@ for _index, (_name, _spec) in enumerate(_DOMAIN_WORDS):
         _DOMAIN_TERMS[tuple(_phrase.split())] = _index
 _SINGLE_TERMS: dict[str, int] = {words[0]: i for words, i in _DOMAIN_TERMS.items() if len(words) == 1}
 _PAIR_FIRST_WORDS = frozenset(words[0] for words in _DOMAIN_TERMS if len(words) == 2)
-_WORD = re.compile(r"[a-z0-9]+")
+# A hyphenated compound is one word: "token-bucket" is a rate-limit algorithm, not a storage bucket.
+_WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
 def _domains_in(text: str) -> tuple[str, ...]:
@@ -95,6 +100,8 @@ def _mentions_flag(lowered: str) -> bool:
 # Inline code and quoted strings are examples ("payment.failed"), not systems the design depends on.
 _EXAMPLE_STRINGS = re.compile(r"`[^`\n]*`|\"[^\"\n]*\"")
 _DEPENDENCY_HEADING = re.compile(r"\bdependenc", re.IGNORECASE)
+# "- **Stripe** (payments)" or "- **Stripe**: payments" names the dependency Stripe.
+_BOLD_NAME = re.compile(r"^\s*(?:\*\*|__)([^*_\n]+?)(?:\*\*|__)(?=\s*(?:[(:—–-]|$))")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _SPACES = re.compile(r"\s+")
 _ITEM_SEPARATOR = re.compile(r";|,(?!\d)")
@@ -230,7 +237,8 @@ def _dependencies(sections: list[_Section]) -> list[str]:
             if depends:
                 found.extend(_split_items(depends.group(1)))
             elif is_bullet:
-                found.append(_clean(text))
+                bold = _BOLD_NAME.match(text)
+                found.append(_clean(bold.group(1) if bold else text))
     return _unique(item for item in found if item and not _EMPTY_ITEM.match(item))
 
 

@@ -173,8 +173,11 @@ class FileChange(BaseModel):
     blocks_kept_edited: list[str] = Field(
         default_factory=list, description="managed blocks a human edited, kept as they are (use force to replace)")
     blocks_added: list[str] = Field(default_factory=list, description="managed blocks inserted")
-    text: str | None = Field(default=None, description="the full new text (dry_run only)")
-    diff: str | None = Field(default=None, description="unified diff against the file on disk (dry_run only)")
+    chars: int | None = Field(default=None, description="size of the new text in characters (dry_run only)")
+    text: str | None = Field(default=None, description="the full new text (dry_run with full text only)")
+    diff: str | None = Field(default=None, description="unified diff against the file on disk (dry_run only; "
+                                                       "a summary cuts it, full text gives all of it)")
+    diff_omitted_lines: int = Field(default=0, description="diff lines left out of a summary")
 
 
 class GenerationResult(BaseModel):
@@ -401,7 +404,9 @@ def _stack_rows(config: CompanyConfig, refs: dict[ProviderKind, ProviderRef], ca
             name = _provider_name(catalog, refs[kind])
             if name is None:
                 value = f"{raw} (not in the provider catalog: generic steps)"
-            elif canonical(name) != canonical(raw):
+            elif canonical(name).startswith(canonical(raw)):
+                value = name  # "Bugsnag" → "Bugsnag (SmartBear)", not "Bugsnag (Bugsnag (SmartBear))"
+            else:
                 value = f"{raw} ({name})"
         rows.append({"label": label, "field": dotted, "value": value, "configured": bool(raw)})
     return rows
@@ -543,6 +548,21 @@ def unified_diff(old: str | None, new: str, rel: str) -> str:
     return "".join(out)
 
 
+def _cut_diff(diff: str, limit: int) -> tuple[str, int]:
+    """The diff up to ``limit`` characters (whole lines), and how many lines were left out."""
+    if len(diff) <= limit:
+        return diff, 0
+    kept: list[str] = []
+    size = 0
+    lines = diff.splitlines(keepends=True)
+    for line in lines:
+        if size + len(line) > limit:
+            break
+        kept.append(line)
+        size += len(line)
+    return "".join(kept), len(lines) - len(kept)
+
+
 def _read_existing(ws: Workspace, rel: str) -> str | None:
     path = ws.path(rel)
     if not path.exists():
@@ -581,11 +601,16 @@ def render_documents(ws: Workspace, context: dict[str, Any]) -> dict[str, Render
     return {rel: render(ws, template, context) for rel, template in DOCUMENTS}
 
 
+SUMMARY_DIFF_CHARS = 2500  # per file in a dry-run summary: the first hunks, then a count of what was cut
+
+
 def generate_runbook(ws: Workspace, *, dry_run: bool = False, force: bool = False,
-                     now: dt.datetime | None = None) -> GenerationResult:
+                     now: dt.datetime | None = None, full: bool = True) -> GenerationResult:
     """Generate or update the runbook and post-mortem template; see the module docstring for the rules.
 
-    ``dry_run`` writes nothing (not even a lock file) and returns each file's full text and diff.
+    ``dry_run`` writes nothing (not even a lock file) and returns each file's diff (and with ``full`` its
+    whole new text). Without ``full`` it is a summary sized for an agent's context: no text, the diff of the
+    changed blocks cut at SUMMARY_DIFF_CHARS per file, and no diff for a file that would be created.
     ``force`` replaces managed blocks a human edited; text outside blocks is kept even then.
     """
     loaded = load_config(ws.config_path)
@@ -608,9 +633,17 @@ def generate_runbook(ws: Workspace, *, dry_run: bool = False, force: bool = Fals
     if dry_run:
         files = []
         for rel, existing, text, change in plan():
-            change.text = text
-            change.diff = "" if text == existing else unified_diff(existing, text, rel)
+            change.chars = len(text)
+            diff = "" if text == existing else unified_diff(existing, text, rel)
+            if full:
+                change.text, change.diff = text, diff
+            elif existing is not None:
+                change.diff, change.diff_omitted_lines = _cut_diff(diff, SUMMARY_DIFF_CHARS)
             files.append(change)
+        if all(change.action == "unchanged" for change in files):
+            # nothing to review: the config fields still unset by name; what each one brings was said already
+            unset = ", ".join(f"`{gap['field']}`" for gap in context["gaps"])
+            gaps = [f"not configured: {unset}"] if unset else []
         return GenerationResult(dry_run=True, force=force, files=files, gaps=gaps, warnings=warnings)
     with ws.lock("runbook"):
         planned = plan()

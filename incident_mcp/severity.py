@@ -347,10 +347,11 @@ def classify(signals: ImpactSignals) -> Classification:
                              reason="no signal points to a level; unsure between P2 and P3, choose the higher")]
     top = matches[0]
     reason = top.reason
-    lower = sorted({m.level for m in matches if m.level != top.level})
+    lower = [m for m in matches if m.level != top.level]
     if lower:
-        reason += (f"; other signals pointed to {', '.join(lower)} — when unsure between two levels, "
-                   f"choose the higher ({top.level})")
+        # Lower matches are floors ("at least P1"), not doubt: the highest level that matches wins.
+        also = ", ".join(f"{m.rule} ({m.level})" for m in lower)
+        reason += f"; also matched {also}; the highest matching level wins ({top.level})"
     row = LEVELS[top.level]
     return Classification(
         severity=top.level, label=row.label, rule=top.rule, reason=reason, matched=matches,

@@ -56,7 +56,7 @@ def test_the_same_flow_through_the_cli(ws: Workspace) -> None:
     assert failed.stderr.startswith("incident-mcp: error: INC-001 is already resolved")
     assert "Traceback" not in failed.stderr
     comms = _cli(ws, "incident", "comms", "status_page", inc, *w)
-    assert comms.stdout.startswith("Title: api - Resolved\n")
+    assert comms.stdout.startswith("Title: [Product Name] - Resolved\n")
     email = _cli(ws, "incident", "comms", "email", inc, *w)
     assert "[support channel]" in email.stdout and "fill before sending" in email.stderr
     pm_file = ws.root / "pm.json"
@@ -86,3 +86,21 @@ def test_cli_errors_are_one_line_on_stderr(ws: Workspace) -> None:
     assert "why 3 is answered but why 2 is not" in result.stderr
     result = _cli(ws, "incident", "postmortem", opened["id"], *w, "--file", "-", stdin="oops: 1\n", expect=2)
     assert "unknown keys ['oops']" in result.stderr
+
+
+def test_a_duplicate_open_is_refused_on_the_command_line_and_the_flags_resolve_it(ws: Workspace) -> None:
+    w = ("--workspace", str(ws.root))
+    first = _json(ws, "incident", "open", *w, "--title", "API down", "--severity", "P1", "--service", "api",
+                  "--public-summary", "Sign-in fails.")
+    refused = _cli(ws, "incident", "open", *w, "--title", "API 503", "--severity", "P1", "--service", "api",
+                   expect=2)
+    assert refused.stderr.startswith(f"incident-mcp: error: {first['id']} ") and "Traceback" not in refused.stderr
+    dup = _json(ws, "incident", "open", *w, "--title", "API 503", "--severity", "P1", "--service", "api",
+                "--duplicate-of", first["id"])
+    assert dup["closed_as"] == "duplicate" and dup["duplicate_of"] == first["id"]
+    alarm = _json(ws, "incident", "open", *w, "--title", "Web blip", "--severity", "P3", "--service", "api",
+                  "--force")
+    closed = _json(ws, "incident", "update", alarm["id"], *w, "--closed-as", "false_alarm")
+    assert closed["closed_as"] == "false_alarm" and closed["state"] == "resolved"
+    draft = _cli(ws, "incident", "comms", "status_page", first["id"], *w, "--public-message", "Sign-in is slow.")
+    assert "Impact: Sign-in is slow." in draft.stdout

@@ -135,7 +135,7 @@ def test_a_complete_incident_through_every_tool_over_stdio(ws: Workspace) -> Non
                                                                     "whys": POSTMORTEM["whys"][:2]})
                 assert not partial["complete"]
                 done = await _call(client, "record_postmortem", {"incident_id": inc, **POSTMORTEM})
-                assert done["complete"] and done["missing"] == []
+                assert done["complete"] and "missing" not in done, "lean answers leave empty lists out"
                 seen["view"] = await _call(client, "get_incident", {"incident_id": inc})
                 seen["list"] = await _call(client, "list_incidents", {"state": ["resolved"]})
         return seen
@@ -144,9 +144,9 @@ def test_a_complete_incident_through_every_tool_over_stdio(ws: Workspace) -> Non
     inc = seen["opened"]["id"]
     assert inc == "INC-001"
     assert seen["opened"]["path"] == "artifacts/decision-memos/INC-001-checkout-returns-500.md"
-    assert seen["status_page"]["subject"] == "api, web - Investigating"
+    assert seen["status_page"]["subject"] == "[Product Name] - Investigating", "no config: the product is a placeholder"
     assert "Duration:" in seen["email"]["text"] and "Current Status: Resolved" in seen["email"]["text"]
-    assert seen["invite"]["subject"] == "Post-Mortem: INC-001 - Checkout returns 500"
+    assert seen["invite"]["subject"] == "Post-mortem review: INC-001 - [date and time]"
     actions = {a["key"]: a["status"] for a in seen["view"]["next_actions"]}
     assert actions["resolve"] == "done" and actions["postmortem"] == "done"
     assert actions["resolution_communication"] == "done"

@@ -69,8 +69,8 @@ def test_a_complete_post_mortem_fills_every_section_and_passes_the_gate(ws: Work
     assert result.complete and result.missing == []
     incident = incidents.read_incident(ws, inc)
     body = incident.artifact.body
-    assert "2. **Why** did “Checkout returned 500” happen? The orders table was locked" in body
-    assert "5. **Why** did “The migration was not reviewed for locking” happen? We have no migration checklist" in body
+    assert "2. **Why did that happen?** The orders table was locked" in body
+    assert "5. **Why did that happen?** We have no migration checklist" in body
     assert "- **Revenue impact**: ~$400" in body
     assert "- [x] Rolled back the deploy" in body
     assert "- [ ] Add a migration lint -- Owner: me -- Due: 2026-03-10" in body
@@ -215,3 +215,28 @@ def test_the_post_mortem_is_due_after_resolution_and_done_when_complete(ws: Work
     view = incidents.get_incident(ws, inc, now=at(60))
     assert {a.key: a for a in view.next_actions}["postmortem"].status == "done"
     assert view.postmortem_missing == []
+
+
+def test_whys_given_as_question_and_answer_render_in_full_and_readably(ws: Workspace) -> None:
+    inc = resolved_incident(ws)
+    long_answer = "Because the connection pool " + "was exhausted by retries " * 12 + "at peak."
+    incidents.record_postmortem(ws, inc, whys=[
+        "Why did the API return 503? The database refused new connections.",
+        f"Why did the database refuse connections? {long_answer}",
+        "Why? Retries had no backoff.",
+        "Retries were copied from an old client",
+        "why was there no review of the client? We have no checklist for it",
+    ])
+    body = incidents.read_incident(ws, inc).artifact.body
+    assert "1. **Why did the API return 503?** The database refused new connections." in body
+    assert f"2. **Why did the database refuse connections?** {long_answer}" in body
+    assert "3. **Why?** Retries had no backoff." in body
+    assert "4. **Why did that happen?** Retries were copied from an old client" in body
+    assert "5. **why was there no review of the client?** We have no checklist for it" in body
+    assert "…" not in body and "did “Why" not in body
+
+
+def test_a_why_asked_but_not_answered_is_still_missing(ws: Workspace) -> None:
+    inc = resolved_incident(ws)
+    result = incidents.record_postmortem(ws, inc, whys=["Why did it fail?", "b", "c", "d", "e"])
+    assert "5 Whys: why 1 not answered" in result.missing

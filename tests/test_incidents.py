@@ -40,7 +40,7 @@ def ws(tmp_path: Path) -> Workspace:
 
 def open_p0(ws: Workspace, **kwargs: object) -> incidents.OpenedIncident:
     args: dict[str, object] = {"title": "Checkout returns 500", "severity": "P0", "summary": "Nobody can pay",
-                               "services": ["api"], "detected_at": stamp(0), "now": at(1)}
+                               "services": ["api"], "detected_at": stamp(0), "now": at(1), "force": True}
     args.update(kwargs)
     return incidents.open_incident(ws, **args)  # type: ignore[arg-type]
 
@@ -500,13 +500,13 @@ def _settings(**support: object) -> incidents.IncidentSettings:
     }))
 
 
-def test_a_status_page_update_is_filled_from_the_record(ws: Workspace) -> None:
-    inc = open_p0(ws).id
+def test_a_status_page_update_is_filled_from_public_fields_only(ws: Workspace) -> None:
+    inc = open_p0(ws, public_summary="Payments fail for all customers.").id
     draft = incidents.draft_communication(ws, "status_page", inc, now=at(10), settings=_settings())
     assert draft.text.splitlines() == [
-        "Title: api - Investigating",
-        "Impact: Nobody can pay",
-        "Current Status: We are aware of an issue: Checkout returns 500. We are investigating the cause.",
+        "Title: Acme - Investigating",
+        "Impact: Payments fail for all customers.",
+        "Current Status: We are aware of the issue and are investigating the cause.",
         "Next Update: We will provide an update by 02:40 UTC.",
         "Status page: https://status.acme.test",
     ]
@@ -517,44 +517,63 @@ def test_unknown_values_stay_visible_placeholders(ws: Workspace) -> None:
     inc = incidents.open_incident(ws, title="Slow", severity="P1", detected_at=stamp(0), now=at(1),
                                   settings=incidents.IncidentSettings()).id
     draft = incidents.draft_communication(ws, "email", inc, now=at(5), settings=incidents.IncidentSettings())
-    for placeholder in ("[Service Name]", "[What users experienced]", "[Actions taken or in progress]",
-                        "[support channel]"):
+    for placeholder in ("[Product Name]", "[What customers are experiencing]", "[support channel]"):
         assert placeholder in draft.text and placeholder in draft.placeholders
 
 
-def test_the_user_email_reports_duration_actions_and_the_support_contact(ws: Workspace) -> None:
-    inc = open_p0(ws).id
+def test_the_resolved_email_speaks_in_the_past_with_duration_and_the_support_contact(ws: Workspace) -> None:
+    inc = open_p0(ws, public_summary="Customers cannot pay.").id
     incidents.update_incident(ws, inc, event="mitigation", mitigation="rollback", text="Rolled back the deploy",
                               now=at(20))
     incidents.update_incident(ws, inc, event="resolved", now=at(45))
     settings = _settings(escalation_email="help@acme.test", channels=["chat"])
-    draft = incidents.draft_communication(ws, "email", inc, now=at(50), settings=settings)
-    assert draft.subject == "api Service Disruption - 2026-03-03"
+    draft = incidents.draft_communication(ws, "email", inc, now=at(50), settings=settings,
+                                          public_message="Payments failed for about 45 minutes.")
+    assert draft.subject == "Resolved: Acme service disruption - 2026-03-03"
     assert "Duration: 2026-03-03 02:00 UTC to 02:45 UTC" in draft.text
     assert "Current Status: Resolved" in draft.text
-    assert "What we are doing: Rolled back the deploy" in draft.text
+    assert "What you may have noticed: Payments failed for about 45 minutes." in draft.text
+    assert "Rolled back" not in draft.text and "cannot pay" not in draft.text
     assert "contact help@acme.test." in draft.text
     assert _settings(channels=["chat", "email"]).support_contact == "chat, email"
 
 
-def test_the_post_mortem_invite_has_id_severity_and_duration(ws: Workspace) -> None:
+def test_a_resolved_draft_does_not_reuse_the_present_tense_summary(ws: Workspace) -> None:
+    inc = open_p0(ws, public_summary="All customers are locked out.").id
+    incidents.update_incident(ws, inc, event="resolved", now=at(30))
+    draft = incidents.draft_communication(ws, "status_page", inc, now=at(31), settings=_settings())
+    assert "locked out" not in draft.text and "[What customers experienced]" in draft.placeholders
+    assert any("past tense" in w for w in draft.warnings)
+
+
+def test_times_are_in_the_company_timezone_with_utc_beside(ws: Workspace) -> None:
+    settings = incidents.IncidentSettings.from_config(CompanyConfig.model_validate(
+        {"company": {"product": "Acme"}, "incident_response": {"timezone": "Europe/Berlin"}}))
+    inc = open_p0(ws, public_summary="Slow pages.").id
+    draft = incidents.draft_communication(ws, "status_page", inc, now=at(10), settings=settings)
+    assert "We will provide an update by 03:40 CET (02:40 UTC)." in draft.text
+
+
+def test_the_post_mortem_invite_is_for_one_person_with_a_date_to_fill(ws: Workspace) -> None:
     inc = open_p0(ws).id
     incidents.update_incident(ws, inc, event="resolved", now=at(95))
     draft = incidents.draft_communication(ws, "postmortem_invite", inc, now=at(100))
-    assert draft.subject == "Post-Mortem: INC-001 - Checkout returns 500"
-    assert "Severity: P0 (Critical)" in draft.text and "Duration: 1 hour 35 minutes" in draft.text
+    assert draft.subject == "Post-mortem review: INC-001 - [date and time]"
+    assert draft.placeholders == ["[date and time]"]
+    assert "P0 (Critical), 1 hour 35 minutes" in draft.text
     assert "2. Root cause analysis (5 Whys)" in draft.text
+    assert "team" not in draft.text.lower() and "attendees" not in draft.text.lower()
 
 
 def test_a_resolved_status_page_update_is_the_final_one(ws: Workspace) -> None:
     inc = open_p0(ws).id
     incidents.update_incident(ws, inc, event="resolved", now=at(30))
-    draft = incidents.draft_communication(ws, "status_page", inc, now=at(31))
-    assert draft.subject == "api - Resolved" and "final update" in draft.text
+    draft = incidents.draft_communication(ws, "status_page", inc, now=at(31), settings=_settings())
+    assert draft.subject == "Acme - Resolved" and "final update" in draft.text
 
 
-def test_hostile_titles_cannot_add_lines_or_controls_to_a_message(ws: Workspace) -> None:
-    inc = open_p0(ws, title="Down\r\nBcc: victim@example.com\u202e\x1b[2J").id
+def test_hostile_public_text_cannot_add_lines_or_controls_to_a_message(ws: Workspace) -> None:
+    inc = open_p0(ws, public_summary="Down\r\nBcc: victim@example.com\u202e\x1b[2J").id
     draft = incidents.draft_communication(ws, "email", inc, now=at(5))
     assert "\nBcc:" not in draft.text and "\x1b" not in draft.text and "\u202e" not in draft.text
     assert "\n" not in draft.subject
@@ -665,3 +684,16 @@ def test_list_reads_summary_fields_exactly_as_a_full_parse_would(ws: Workspace) 
     summary = incidents.list_incidents(ws).incidents[0]
     assert (summary.status, summary.state, summary.title) == ("review", "investigating",
                                                               "Checkout incident_state: resolved")
+
+
+def test_a_closed_record_must_be_resolved_and_a_duplicate_must_name_the_original(ws: Workspace) -> None:
+    first = open_p0(ws).id
+    dup = open_p0(ws, duplicate_of=first, force=False).id
+    record = next((ws.root / "artifacts" / "decision-memos").glob(f"{dup}-*.md"))
+    text = record.read_text(encoding="utf-8")
+    assert f"closed_as: duplicate\nduplicate_of: {first}\n" in text
+    assert incidents.incident_record_problems(incidents.read_incident(ws, dup).artifact) == []
+    record.write_text(text.replace(f"duplicate_of: {first}\n", ""), encoding="utf-8")
+    problems = incidents.incident_record_problems(incidents.read_incident(ws, dup).artifact)
+    assert problems == ["closed_as is 'duplicate' but duplicate_of does not name the incident it repeats (INC-NNN)"]
+    assert incidents.postmortem_missing(incidents.read_incident(ws, dup).record) == []

@@ -29,7 +29,7 @@ SINCE, UNTIL = "2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z"
 def _open(ws: Workspace, severity: str, service: str, detected: str, *, ack: str | None = None,
           mitigated: str | None = None, resolved: str | None = None, caused_by: str | None = None) -> str:
     opened = incidents.open_incident(ws, title=f"{service} broke", severity=severity, services=[service],
-                                     detected_at=detected, now=NOW)
+                                     detected_at=detected, now=NOW, force=True)
     for event, at in (("acknowledged", ack), ("mitigation", mitigated), ("resolved", resolved)):
         if at:
             incidents.update_incident(ws, opened.id, event=event, at=at, now=NOW)
@@ -205,10 +205,11 @@ HOSTILE = ["plain", "it's \"quoted\"", "two\nlines\n\nkind: resolved", "- at: '2
 
 
 @pytest.mark.parametrize("text", HOSTILE)
-def test_the_fast_record_reader_gives_what_the_full_reader_gives_or_steps_aside(example_ws: Path, text: str) -> None:
+def test_the_fast_record_reader_gives_what_the_full_reader_gives_or_steps_aside(tmp_path: Path, text: str) -> None:
     from incident_mcp.metrics.records import load_fast, load_full
 
-    ws = Workspace.at(example_ws)
+    (tmp_path / "company.config.yaml").write_text("company: {name: Hostile}\n")  # no services: any name is taken
+    ws = Workspace.at(tmp_path)
     opened = incidents.open_incident(ws, title=text, severity="P2", services=["api", text[:60] or "x"],
                                      summary=text, detected_at="2026-03-01T00:00:00Z", now=NOW)
     for event, kwargs in (("note", {"text": text}), ("acknowledged", {"text": text}),

@@ -339,9 +339,13 @@ def test_the_mcp_tool_is_read_only_and_returns_the_structured_plan(tmp_path: Pat
     tool, result = _call(ws, {"kinds": ["deployment"]})
     assert tool.annotations.read_only_hint is True and tool.annotations.destructive_hint is False
     assert not result.is_error
-    plan = RollbackPlan.model_validate(result.structured_content)
-    assert [s.kind for s in plan.sections] == ["deployment"]
-    assert "fly deploy --app acme-api --image registry.fly.io/acme-api:deployment-DEPLOYMENT_ID" in _commands(plan)
+    plan = result.structured_content
+    assert [s["kind"] for s in plan["sections"]] == ["deployment"]
+    assert "docs" not in plan["sections"][0]["providers"][0], "docs links only on request"
+    _, with_docs = _call(ws, {"kinds": ["deployment"], "docs": True})
+    assert with_docs.structured_content["sections"][0]["providers"][0]["docs"]
+    commands = [step.get("command") for p in plan["sections"][0]["providers"] for step in p["steps"]]
+    assert "fly deploy --app acme-api --image registry.fly.io/acme-api:deployment-DEPLOYMENT_ID" in commands
 
 
 def test_the_mcp_tool_rejects_an_unknown_section(tmp_path: Path) -> None:

@@ -377,3 +377,9 @@ def test_the_severity_table_is_the_one_classify_severity_applies(
         line = next(line for line in runbook.splitlines() if line.startswith(f"| **{row.level} ("))
         assert f"| **{row.level} ({row.name})** | {row.description} | {', '.join(row.examples)} | " \
                f"{row.response_time} |" in line
+
+
+def test_the_at_a_glance_table_names_a_provider_once(generated: dict[str, tuple[Workspace, str, str]]) -> None:
+    _, runbook, _ = generated["fly-django"]
+    assert "| Error tracking | Bugsnag (SmartBear) |" in runbook
+    assert "Bugsnag (Bugsnag" not in runbook

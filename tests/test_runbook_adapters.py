@@ -48,7 +48,7 @@ def test_the_tool_is_annotated_truthfully(tmp_path: Path) -> None:
     assert annotations.destructive_hint is False
     assert annotations.idempotent_hint is True
     schema = tools["generate_runbook"].input_schema
-    assert set(schema["properties"]) == {"dry_run", "force"}
+    assert set(schema["properties"]) == {"dry_run", "full_text", "force"}
 
 
 def test_a_read_only_server_does_not_offer_it(tmp_path: Path) -> None:
@@ -62,7 +62,12 @@ def test_a_read_only_server_does_not_offer_it(tmp_path: Path) -> None:
 def test_dry_run_then_write_through_the_tool(tmp_path: Path) -> None:
     root = make_ws(tmp_path)
     server = build_server(str(root))
-    dry = call(server, "generate_runbook", {"dry_run": True})
+    summary = call(server, "generate_runbook", {"dry_run": True})
+    assert not summary.is_error
+    assert [(f["action"], "text" in f, "diff" in f) for f in summary.structured_content["files"]] == [
+        ("created", False, False), ("created", False, False)], "a summary: no full text, no diff of a new file"
+    assert summary.structured_content["files"][0]["chars"] > 1000
+    dry = call(server, "generate_runbook", {"dry_run": True, "full_text": True})
     assert not dry.is_error
     files = dry.structured_content["files"]
     assert [f["action"] for f in files] == ["created", "created"]
@@ -77,6 +82,14 @@ def test_dry_run_then_write_through_the_tool(tmp_path: Path) -> None:
 
     again = call(server, "generate_runbook", {})
     assert [f["action"] for f in again.structured_content["files"]] == ["unchanged", "unchanged"]
+
+    path = root / RUNBOOK_PATH
+    path.write_text(path.read_text().replace("## At a Glance", "## At a Glance\n\nMy own note.", 1))
+    (root / "company.config.yaml").write_text((root / "company.config.yaml").read_text() + "\n")
+    edited = call(server, "generate_runbook", {"dry_run": True})
+    [runbook, _] = edited.structured_content["files"]
+    assert runbook["action"] == "unchanged" and "diff" not in runbook and "text" not in runbook
+    assert len(edited.content[0].text) <= 1024
 
 
 def test_a_broken_override_reaches_the_client_as_a_clear_error(tmp_path: Path) -> None:

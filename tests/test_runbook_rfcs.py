@@ -113,3 +113,19 @@ def test_the_flags_an_rfc_names_reach_the_kill_switch_section_of_the_runbook(tmp
     section = text[text.index("Feature Flag Disable"):text.index("DNS Failover")]
     assert "`invoicing_v2` (RFC-007)" in section and "`pdf_export` (RFC-007)" in section
     assert "never_used" not in section
+
+
+def test_a_hyphenated_word_is_one_word_so_a_token_bucket_is_not_file_storage() -> None:
+    body = "## Design\n\nRate limiting uses a token-bucket per API key, kept in Redis.\n"
+    summary = summarize_rfc(parse_artifact(rfc(body), "artifacts/rfcs/RFC-001-x.md"))
+    assert summary.failure_domains == ("Cache",)
+    storage = summarize_rfc(parse_artifact(rfc("## Design\n\nFiles go to an S3 bucket; e-mail via Postmark.\n"),
+                                           "artifacts/rfcs/RFC-001-x.md"))
+    assert storage.failure_domains == ("Email delivery", "File storage")
+
+
+def test_a_bold_dependency_name_is_the_dependency() -> None:
+    body = ("## Dependencies\n\n- **Stripe** (payment processing, webhooks)\n- **Postmark**: transactional email\n"
+            "- Redis for sessions\n")
+    summary = summarize_rfc(parse_artifact(rfc(body), "artifacts/rfcs/RFC-001-x.md"))
+    assert summary.dependencies == ("Stripe", "Postmark", "Redis for sessions")

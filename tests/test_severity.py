@@ -88,7 +88,14 @@ def test_when_signals_disagree_the_higher_level_wins_and_the_reason_says_so() ->
     result = classify(ImpactSignals(core_flows_broken=["payments"], workaround_available=True))
     assert result.severity == "P1"
     assert {m.level for m in result.matched} == {"P1", "P2"}
-    assert "choose the higher" in result.reason
+    assert "also matched workaround-available (P2); the highest matching level wins (P1)" in result.reason
+
+
+def test_a_reason_speaks_of_doubt_only_when_the_caller_was_unsure() -> None:
+    agreeing = classify(ImpactSignals(core_flows_broken=["auth"], users_affected="all", status_rollup="major_outage"))
+    assert agreeing.severity == "P0" and "unsure" not in agreeing.reason
+    doubtful = classify(ImpactSignals(users_affected="some", unsure_between=["P1", "P2"]))
+    assert doubtful.severity == "P1" and "unsure between P1, P2" in doubtful.reason
 
 
 def test_cosmetic_with_data_loss_is_not_cosmetic() -> None:

@@ -87,7 +87,7 @@ def test_a_read_only_server_offers_it_as_read_only_and_never_writes_to_an_incide
     tool = next(t for t in anyio.run(run).tools if t.name == "check_status")
     assert tool.annotations is not None and tool.annotations.read_only_hint is True
     result = call(ws, {"services": ["api"], "incident_id": "INC-001"}, read_only=True)
-    assert result.structured_content["timeline_updated"] is False
+    assert "timeline_updated" not in result.structured_content, "false is the default, left out"
     assert any("read-only" in note for note in result.structured_content["notes"])
 
 
@@ -118,7 +118,7 @@ def test_named_services_and_public_urls_only(ws: Path, farm: ServerFarm) -> None
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    ({"services": ["nope"]}, "unknown service 'nope' (configured: api, worker, docs)"),
+    ({"services": ["nope"]}, "unknown service 'nope' (configured in incident_response.services: api, worker, docs)"),
     ({"urls": ["ftp://example.com/file"]}, "only http:// and https:// can be checked"),
     ({"incident_id": "INC-1"}, "incident_id"),
 ])
@@ -142,11 +142,19 @@ def test_an_incident_id_appends_the_check_to_a_real_incident_timeline(ws: Path) 
     result = call(ws, {"incident_id": opened.id})
     assert result.structured_content["timeline_updated"] is True, result.structured_content["notes"]
     events = [e for e in read_incident(workspace, opened.id).record.timeline if e.kind == "status_check"]
-    assert [(e.overall, e.text) for e in events] == [("major_outage", result.structured_content["summary"])]
+    [event] = events
+    assert event.overall == "major_outage" and event.text.startswith(result.structured_content["summary"] + "; ")
+    assert "worker down: connection refused" in event.text, "the timeline keeps which service and why"
     missing = call(ws, {"services": ["api"], "incident_id": "INC-999"})
-    assert missing.structured_content["timeline_updated"] is False
+    assert "timeline_updated" not in missing.structured_content
     assert any(note.startswith("could not append to INC-999") for note in missing.structured_content["notes"])
     assert missing.structured_content["services"][0]["state"] == "up", "nothing is lost when the write fails"
+
+
+def test_an_all_clear_says_what_was_checked_and_what_was_not(ws: Path) -> None:
+    result = call(ws, {"services": ["api"]})
+    assert result.structured_content["summary"] == "All checked services operational: api (1 up)"
+    assert any(note.startswith("not checked: worker, docs") for note in result.structured_content["notes"])
 
 
 def test_the_tool_works_over_stdio(ws: Path) -> None:
@@ -178,7 +186,7 @@ def test_status_table_for_named_services_exits_0_when_all_are_up(ws: Path, run_c
     assert lines[0].split()[:4] == ["SERVICE", "STATE", "REASON", "HTTP"]
     assert lines[1].split()[:3] == ["docs", "up", "ok"]
     assert lines[2].split()[:4] == ["api", "*", "up", "ok"]
-    assert "All services operational: 2 up" in done.stdout
+    assert "All checked services operational: docs, api (2 up)" in done.stdout
     assert "\033[" not in done.stdout
 
 

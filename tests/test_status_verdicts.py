@@ -161,3 +161,13 @@ def test_expectations_reject_bad_status_specs_and_regexes() -> None:
         Expectations(status=["20x"])
     with pytest.raises(ValueError, match="not a valid regular expression"):
         Expectations(body_matches="(unclosed")
+
+
+def test_the_hint_calls_it_a_complete_outage_only_when_every_critical_service_is_down() -> None:
+    one_of_two = severity_hint([_result("api", "down", critical=True, reason="timeout"),
+                                _result("web", "up", critical=True)])
+    assert one_of_two is not None and one_of_two.severity == "P0"
+    assert "complete outage" not in one_of_two.rule and one_of_two.services == ["api"]
+    both = severity_hint([_result("api", "down", critical=True, reason="timeout"),
+                          _result("web", "down", critical=True, reason="refused"), _result("docs", "up")])
+    assert both is not None and "complete outage" in both.rule

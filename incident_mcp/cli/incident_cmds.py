@@ -83,6 +83,11 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--depends-on", action="append", default=[], help="related artifact id (repeatable)")
     p.add_argument("--author", help="who writes the record")
     p.add_argument("--tag", action="append", default=[], help="extra tag (repeatable)")
+    p.add_argument("--public-summary", default="", help="customer-facing impact (used in drafts)")
+    p.add_argument("--duplicate-of", metavar="INC-NNN", help="this report repeats that open incident: keep it "
+                                                             "closed as its duplicate")
+    p.add_argument("--force", action="store_true", help="open even though an open incident covers the same "
+                                                        "service (a separate incident)")
     _common(p)
     p.set_defaults(func=_open)
 
@@ -97,6 +102,10 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--state", choices=STATES)
     p.add_argument("--severity", type=str.upper, choices=SEVERITIES)
     p.add_argument("--reason", default="", help="why the severity changed")
+    p.add_argument("--service", action="append", default=[], help="add an affected service (repeatable)")
+    p.add_argument("--public-summary", help="customer-facing impact (replaces the record's)")
+    p.add_argument("--closed-as", choices=["duplicate", "false_alarm"], help="close as not a real incident")
+    p.add_argument("--duplicate-of", metavar="INC-NNN", help="with --closed-as duplicate")
     p.add_argument("--caused-by", help="the change that caused it: a deploy id or commit sha")
     p.add_argument("--force", action="store_true", help="regenerate blocks even if edited by hand")
     _common(p)
@@ -121,6 +130,7 @@ def add_commands(sub: Any) -> None:
     p.add_argument("kind", choices=COMM_KINDS)
     p.add_argument("incident_id", metavar="ID", nargs="?")
     p.add_argument("--phase", choices=STATES, help="status-page phase (default: the incident's state)")
+    p.add_argument("--public-message", default="", help="customer-facing impact for this draft")
     _common(p)
     p.set_defaults(func=_comms)
 
@@ -190,7 +200,8 @@ def _open(args: argparse.Namespace) -> int:
     ws = workspace_from(args)
     opened = incidents.open_incident(
         ws, title=args.title, severity=args.severity, summary=args.summary, services=args.service,
-        detected_at=args.detected, depends_on=args.depends_on, author=args.author, tags=args.tag)
+        detected_at=args.detected, depends_on=args.depends_on, author=args.author, tags=args.tag,
+        public_summary=args.public_summary, duplicate_of=args.duplicate_of, force=args.force)
     result = changes.note_recent_changes(ws, opened)
     _warnings(result.warnings)
     lines = [f"Opened {paint(result.id, 'bold')} ({result.severity_label}): {plain(result.title)}",
@@ -212,7 +223,8 @@ def _update(args: argparse.Namespace) -> int:
     result = incidents.update_incident(
         workspace_from(args), args.incident_id, event=args.event, text=args.text, at=args.at,
         mitigation=args.mitigation, channel=args.channel, overall=args.overall, state=args.state,
-        severity=args.severity, reason=args.reason, force=args.force, caused_by=args.caused_by)
+        severity=args.severity, reason=args.reason, services=args.service, public_summary=args.public_summary,
+        closed_as=args.closed_as, duplicate_of=args.duplicate_of, caused_by=args.caused_by, force=args.force)
     _warnings(result.warnings)
     lines = [f"{result.id}: {result.state}, {result.severity}"]
     lines.extend(f"  + {event.at}  {plain(event_line(event))}" for event in result.added)
@@ -223,8 +235,10 @@ def _update(args: argparse.Namespace) -> int:
 
 def _show(args: argparse.Namespace) -> int:
     ws = workspace_from(args)
-    view = changes.changes_hint(ws, incidents.get_incident(ws, args.incident_id or None))
+    view = changes.changes_hint(ws, incidents.get_incident(ws, args.incident_id or None, timeline="all"))
     _warnings(view.warnings)
+    if view.other_open:
+        _warnings([f"{view.chosen}: {', '.join(view.other_open)}"])
     record = view.record
     lines = [f"{paint(view.id, 'bold')}  {view.severity_label}  {record.incident_state}  {plain(record.title)}",
              f"File: {view.path}",
@@ -256,7 +270,7 @@ def _list(args: argparse.Namespace) -> int:
 
 def _comms(args: argparse.Namespace) -> int:
     draft = incidents.draft_communication(workspace_from(args), args.kind, args.incident_id or None,
-                                          phase=args.phase)
+                                          phase=args.phase, public_message=args.public_message)
     _warnings(draft.warnings)
     if not args.json and draft.placeholders:
         print("incident-mcp: fill before sending: " + ", ".join(draft.placeholders), file=sys.stderr)

@@ -8,6 +8,7 @@ text lives in the frontmatter, the body is its readable picture. Text outside th
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from incident_mcp.blocks import MergeResult, inline, merge, neutralize, wrap
 from incident_mcp.incidents.events import LABELS, Replay, replay
@@ -15,7 +16,6 @@ from incident_mcp.incidents.mermaid import gantt
 from incident_mcp.incidents.record import IncidentRecord, Postmortem, TimelineEvent, parse_timestamp
 from incident_mcp.severity import LEVELS
 
-WHY_PREVIEW = 160
 NOTES_HINT = ("_Write anything you like outside the `incident-mcp` blocks: updates regenerate the blocks "
               "from the frontmatter and never touch the rest._")
 
@@ -107,22 +107,27 @@ def timeline_table(record: IncidentRecord) -> str:
     return "\n".join(lines) + "\n"
 
 
+_QUESTION = re.compile(r"^\s*(why\b[^?]*\?)\s*(.*)$", re.IGNORECASE | re.DOTALL)
+
+
+def split_why(text: str) -> tuple[str, str]:
+    """A why as (question, answer): "Why did X? Because Y" splits at the first '?'; plain text is the answer."""
+    match = _QUESTION.match(text)
+    if match:
+        return inline(match.group(1)), inline(match.group(2))
+    return "", inline(text)
+
+
 def whys(pm: Postmortem) -> str:
-    """The 5 Whys, each question built on the previous answer."""
+    """The 5 Whys in full, each on its own line: the question (given, or asked of the answer above) in bold."""
     lines = []
-    previous = ""
     for number in range(1, 6):
-        answer = pm.whys[number - 1] if number <= len(pm.whys) else ""
-        if number == 1:
-            question = "did the service go down?"
-        elif previous:
-            shown = previous if len(previous) <= WHY_PREVIEW else previous[: WHY_PREVIEW - 1] + "…"
-            question = f"did “{shown}” happen?"
-        else:
-            question = f"did [answer {number - 1}] happen?"
+        given = pm.whys[number - 1] if number <= len(pm.whys) else ""
+        question, answer = split_why(given)
+        if not question:
+            question = "Why did the service go down?" if number == 1 else "Why did that happen?"
         placeholder = "[Root cause]" if number == 5 else "[Answer]"
-        lines.append(f"{number}. **Why** {question} {inline(answer) or placeholder}")
-        previous = inline(answer)
+        lines.append(f"{number}. **{question}** {answer or placeholder}")
     return "\n".join(lines) + "\n"
 
 

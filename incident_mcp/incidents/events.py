@@ -88,7 +88,7 @@ def replay(events: list[TimelineEvent], detected_at: str) -> Replay:
             result.problems.append(f"the incident was resolved at {result.resolved_at}; {what} cannot follow "
                                    "(open a new incident if it came back)")
             continue
-        new_state = _state_after(event, current)
+        new_state = state_after(event, current)
         if event.kind == "detected":
             if event is not ordered[0]:
                 result.problems.append(f"a second 'detected' event at {stamp}")
@@ -122,7 +122,7 @@ def replay(events: list[TimelineEvent], detected_at: str) -> Replay:
     return result
 
 
-def _state_after(event: TimelineEvent, current: IncidentState) -> IncidentState:
+def state_after(event: TimelineEvent, current: IncidentState) -> IncidentState:
     if event.kind == "resolved":
         return "resolved"
     if event.kind == "state_change" and event.state is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field, ValidationError
 
 from incident_mcp.errors import IncidentError
+from incident_mcp.incidents.document import split_why
 from incident_mcp.incidents.record import (
     FollowUp,
     Impact,
@@ -26,10 +27,15 @@ LESSON_NAMES = {"went_well": "what went well", "went_poorly": "what went poorly"
 
 
 def postmortem_missing(record: IncidentRecord) -> list[str]:
-    """What the post-mortem still lacks before review; empty when complete (resolution is checked elsewhere)."""
+    """What the post-mortem still lacks before review; empty when complete (resolution is checked elsewhere).
+
+    A record closed as a duplicate or a false alarm needs no post-mortem: nothing happened to learn from.
+    """
+    if not record.is_real:
+        return []
     pm = record.postmortem
     missing: list[str] = []
-    unanswered = [str(n) for n in range(1, 6) if n > len(pm.whys) or not pm.whys[n - 1].strip()]
+    unanswered = [str(n) for n in range(1, 6) if n > len(pm.whys) or not split_why(pm.whys[n - 1])[1]]
     if unanswered:
         missing.append(f"5 Whys: why {', '.join(unanswered)} not answered")
     empty = [label for name, label in IMPACT_NAMES.items() if not getattr(pm.impact, name).strip()]

@@ -22,6 +22,7 @@ from incident_mcp.incidents.record import (
     Incident,
     IncidentRecord,
     IncidentState,
+    TimelineEvent,
     Timestamp,
     as_list,
     format_timestamp,
@@ -40,8 +41,12 @@ from incident_mcp.workspace import Workspace
 MAX_PAGE = 100
 
 
+RECENT_EVENTS = 8  # timeline events get_incident shows by default (the whole timeline on request)
+RECENT_TEXT_CHARS = 280  # an event's text in that recent view (a pasted stack trace is cut; "all" has it whole)
+
+
 class IncidentView(BaseModel):
-    """One incident: the record as data, its file, and what is due next relative to ``now``."""
+    """One incident: the record as data (its recent timeline by default), its file, and what is due next."""
 
     id: str
     path: str
@@ -49,9 +54,14 @@ class IncidentView(BaseModel):
     severity_label: str
     duration: str
     record: IncidentRecord
+    timeline_events: int = Field(description="Events on the whole timeline")
+    timeline_omitted: int = Field(default=0, description="Older events left out (pass timeline=\"all\")")
+    event_counts: dict[str, int] = Field(default_factory=dict, description="Events per kind, whole timeline")
     next_actions: list[NextAction]
     overdue: list[str] = Field(description="Keys of next actions that are overdue")
     postmortem_missing: list[str] = Field(description="What the post-mortem still lacks (after resolution)")
+    chosen: str = Field(default="", description="Why this incident was chosen when no id was given")
+    other_open: list[str] = Field(default_factory=list, description="Other open incidents (id: title)")
     warnings: list[str] = Field(default_factory=list)
 
 
@@ -67,8 +77,14 @@ class IncidentSummary(BaseModel):
     status: str = ""
     detected_at: Timestamp
     resolved_at: Timestamp | None = None
+    closed_as: str | None = None
     services: Annotated[list[str], BeforeValidator(as_list)] = Field(default_factory=list)
     path: str
+
+    @property
+    def is_live(self) -> bool:
+        """Open, a real incident, and not archived: what "the latest open incident" may be."""
+        return self.state != "resolved" and not self.closed_as and self.status != "archived"
 
 
 class IncidentList(BaseModel):
@@ -82,7 +98,8 @@ class IncidentList(BaseModel):
     skipped: list[str] = Field(default_factory=list, description="Incident files that could not be read, and why")
 
 
-SUMMARY_KEYS = ("id", "title", "status", "severity", "incident_state", "services", "detected_at", "resolved_at")
+SUMMARY_KEYS = ("id", "title", "status", "severity", "incident_state", "services", "detected_at", "resolved_at",
+                "closed_as")
 
 
 def _summary(ws: Workspace, number: int, path: Path) -> IncidentSummary:
@@ -121,29 +138,57 @@ def _newest_first(summary: IncidentSummary) -> tuple[dt.datetime, int]:
     return parse_timestamp(summary.detected_at), int(summary.id[4:])
 
 
-def latest_open(ws: Workspace) -> Incident:
-    """The most recently detected incident that is not resolved."""
+def latest_open(ws: Workspace) -> tuple[Incident, list[IncidentSummary]]:
+    """The most recently detected open incident (never a resolved, closed or archived one), and the others open."""
     found, _ = _summaries(ws)
-    open_ones = [s for s in found if s.state != "resolved"]
+    open_ones = sorted((s for s in found if s.is_live), key=_newest_first, reverse=True)
     if not open_ones:
         raise IncidentError("no open incident; pass an incident id (list_incidents shows them all)")
-    return read_incident(ws, max(open_ones, key=_newest_first).id)
+    return read_incident(ws, open_ones[0].id), open_ones[1:]
+
+
+def _cut(event: TimelineEvent) -> TimelineEvent:
+    if len(event.text) <= RECENT_TEXT_CHARS:
+        return event
+    return event.model_copy(update={"text": event.text[:RECENT_TEXT_CHARS - 1] + "…"})
 
 
 def get_incident(ws: Workspace, incident_id: str | None = None, *, now: dt.datetime | None = None,
-                 settings: IncidentSettings | None = None) -> IncidentView:
-    """The record plus computed next actions (done / due / overdue at ``now``); default the latest open one."""
+                 settings: IncidentSettings | None = None, timeline: str = "recent") -> IncidentView:
+    """The record plus computed next actions (done / due / overdue at ``now``); default the latest open one.
+
+    ``timeline="recent"`` keeps the last few events (with counts of the whole timeline) so the answer stays
+    small however long the incident runs; ``"all"`` returns every event.
+    """
+    if timeline not in ("recent", "all"):
+        raise IncidentError(f"timeline {timeline!r} is not one of recent, all")
     now = utc_now(now)
     settings = settings or load_settings(ws)
-    incident = read_incident(ws, incident_id) if incident_id else latest_open(ws)
+    others: list[IncidentSummary] = []
+    if incident_id:
+        incident = read_incident(ws, incident_id)
+    else:
+        incident, others = latest_open(ws)
     record = incident.record
-    actions = next_actions(record, now, settings)
+    actions = next_actions(record, now, settings) if record.is_real else []
     missing = postmortem_missing(record) if not record.is_open else []
+    events = record.timeline
+    shown = events if timeline == "all" else [_cut(event) for event in events[-RECENT_EVENTS:]]
+    counts: dict[str, int] = {}
+    for event in events:
+        counts[event.kind] = counts.get(event.kind, 0) + 1
+    chosen = ""
+    if not incident_id:
+        chosen = f"no id given: {record.id} is the most recently detected open incident"
+        if others:
+            chosen += f"; {len(others)} other{'s are' if len(others) > 1 else ' is'} open too"
     return IncidentView(
         id=record.id, path=incident.rel, now=format_timestamp(now), severity_label=LEVELS[record.severity].label,
-        duration=duration_text(record.detected_at, record.resolved_at), record=record, next_actions=actions,
-        overdue=[a.key for a in actions if a.status == "overdue"], postmortem_missing=missing,
-        warnings=list(settings.warnings))
+        duration=duration_text(record.detected_at, record.resolved_at),
+        record=record.model_copy(update={"timeline": list(shown)}), timeline_events=len(events),
+        timeline_omitted=len(events) - len(shown), event_counts=counts, next_actions=actions,
+        overdue=[a.key for a in actions if a.status == "overdue"], postmortem_missing=missing, chosen=chosen,
+        other_open=[f"{o.id}: {o.title}" for o in others], warnings=list(settings.warnings))
 
 
 def list_incidents(ws: Workspace, *, states: list[str] | None = None, severities: list[str] | None = None,

@@ -39,6 +39,8 @@ EventKind = Literal["detected", "acknowledged", "status_check", "root_cause", "m
 UpdateEventKind = Literal["acknowledged", "status_check", "root_cause", "mitigation", "communication", "monitoring",
                           "resolved", "note"]
 MitigationKind = Literal["rollback", "hotfix", "flag_disable", "other"]
+# How a record was closed when it was not a real incident (absent for real ones; metrics leave these out).
+ClosedAs = Literal["duplicate", "false_alarm"]
 Horizon = Literal["immediate", "short_term", "long_term"]
 
 
@@ -184,12 +186,15 @@ class IncidentRecord(BaseModel):
     incident_state: IncidentState
     services: Annotated[list[FreeText], BeforeValidator(as_list)] = Field(default_factory=list, max_length=MAX_LIST)
     summary: FreeText = ""
+    public_summary: FreeText = Field(default="", description="Customer-facing impact text (public)")
     detected_at: Timestamp
     acknowledged_at: Timestamp | None = None
     mitigated_at: Timestamp | None = None
     resolved_at: Timestamp | None = None
     caused_by: Annotated[str, Field(max_length=100)] | None = Field(
         default=None, description="The change that caused it: a deploy id (dep-…) or a commit sha")
+    closed_as: ClosedAs | None = None
+    duplicate_of: str | None = Field(default=None, pattern=r"^INC-[0-9]{3,}$")
     timeline: list[TimelineEvent] = Field(default_factory=list)
     postmortem: Postmortem = Field(default_factory=Postmortem)
 
@@ -204,11 +209,19 @@ class IncidentRecord(BaseModel):
         """Not resolved yet."""
         return self.incident_state != "resolved"
 
+    @property
+    def is_real(self) -> bool:
+        """A real incident: not closed as a duplicate or a false alarm."""
+        return self.closed_as is None
+
 
 # Key order of a record's frontmatter: Company OS fields first, then ours; a change touches its own lines.
 KEY_ORDER = ("id", "type", "title", "status", "created", "author", "parent", "children", "depends_on", "blocks",
-             "tags", "severity", "incident_state", "services", "summary", "detected_at", "acknowledged_at",
-             "mitigated_at", "resolved_at", "caused_by", "timeline", "postmortem")
+             "tags", "severity", "incident_state", "services", "summary", "public_summary", "detected_at",
+             "acknowledged_at", "mitigated_at", "resolved_at", "caused_by", "closed_as", "duplicate_of", "timeline",
+             "postmortem")
+# Written only when set, so records of real incidents keep their old shape.
+OPTIONAL_KEYS = ("public_summary", "caused_by", "closed_as", "duplicate_of")
 
 
 def record_fields(record: IncidentRecord) -> dict[str, Any]:
@@ -224,8 +237,9 @@ def record_fields(record: IncidentRecord) -> dict[str, Any]:
         "resolved_at": record.resolved_at,
         "timeline": [event.model_dump(exclude_none=True) for event in record.timeline],
     }
-    if record.caused_by:
-        data["caused_by"] = record.caused_by
+    for key in OPTIONAL_KEYS:
+        if getattr(record, key):
+            data[key] = getattr(record, key)
     if record.postmortem != Postmortem():
         data["postmortem"] = record.postmortem.model_dump()
     return data
@@ -237,8 +251,9 @@ def merged_meta(old: dict[str, Any], record: IncidentRecord) -> dict[str, Any]:
     meta = dict(old)
     for key, value in fields.items():
         meta[key] = value
-    if "postmortem" not in fields:
-        meta.pop("postmortem", None)
+    for key in ("postmortem", *OPTIONAL_KEYS):
+        if key not in fields:
+            meta.pop(key, None)
     return meta
 
 

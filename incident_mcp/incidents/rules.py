@@ -13,7 +13,7 @@ from incident_mcp.artifacts import Artifact
 from incident_mcp.errors import IncidentError
 from incident_mcp.incidents.events import replay
 from incident_mcp.incidents.postmortem import postmortem_missing
-from incident_mcp.incidents.record import FILE_RE, ID_RE, INCIDENT_DIR, format_id, record_from_meta
+from incident_mcp.incidents.record import FILE_RE, ID_RE, INCIDENT_DIR, IncidentRecord, format_id, record_from_meta
 from incident_mcp.promotion import register_gate
 from incident_mcp.validation import Problem, RuleInput, register_rule
 
@@ -50,6 +50,21 @@ def incident_record_problems(artifact: Artifact) -> list[str]:
                 problems.append(f"{name} is {stored!r} but the timeline says {derived!r}")
         if history.severity and history.severity != record.severity:
             problems.append(f"severity is {record.severity} but the timeline says {history.severity}")
+    problems.extend(closing_problems(record))
+    return problems
+
+
+def closing_problems(record: IncidentRecord) -> list[str]:
+    """A record closed as a duplicate or false alarm is resolved, and a duplicate names the one it repeats."""
+    problems: list[str] = []
+    if record.closed_as is not None and record.incident_state != "resolved":
+        problems.append(f"closed_as is {record.closed_as!r} but the incident is {record.incident_state}, not resolved")
+    if record.closed_as == "duplicate" and not record.duplicate_of:
+        problems.append("closed_as is 'duplicate' but duplicate_of does not name the incident it repeats (INC-NNN)")
+    if record.duplicate_of and record.closed_as != "duplicate":
+        problems.append("duplicate_of is set but closed_as is not 'duplicate'")
+    if record.duplicate_of == record.id:
+        problems.append("duplicate_of names the record itself")
     return problems
 
 

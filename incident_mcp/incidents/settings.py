@@ -9,8 +9,8 @@ import datetime as dt
 import zoneinfo
 from dataclasses import dataclass, field
 
-from incident_mcp.config import CompanyConfig, load_config
-from incident_mcp.errors import ConfigError
+from incident_mcp.config import CompanyConfig, load_config, unknown_service_message
+from incident_mcp.errors import ConfigError, IncidentError
 from incident_mcp.workspace import Workspace
 
 
@@ -24,6 +24,7 @@ class IncidentSettings:
     status_page_url: str = ""
     product: str = ""
     author: str = ""
+    services: tuple[str, ...] = ()  # configured service names (incident_response.services[].name)
     warnings: tuple[str, ...] = field(default_factory=tuple)
 
     @classmethod
@@ -47,7 +48,17 @@ class IncidentSettings:
         return cls(timezone=tz, timezone_name=tz_name, support_contact=contact,
                    status_page_url=ours.status_page.url.strip(),
                    product=config.company.product.strip() or config.company.name.strip(),
-                   author=config.personas.ops_risk.strip(), warnings=tuple(warnings))
+                   author=config.personas.ops_risk.strip(),
+                   services=tuple(s.name for s in ours.services), warnings=tuple(warnings))
+
+
+def check_services(settings: IncidentSettings, names: list[str]) -> list[str]:
+    """``names`` checked against the configured services; any name goes when none is configured."""
+    if settings.services:
+        for name in names:
+            if name not in settings.services:
+                raise IncidentError(f"services: {unknown_service_message(name, settings.services)}")
+    return names
 
 
 def load_settings(ws: Workspace) -> IncidentSettings:

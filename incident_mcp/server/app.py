@@ -19,6 +19,7 @@ from incident_mcp.server import (
     statuspage_tools,
 )
 from incident_mcp.server.common import ServerContext
+from incident_mcp.server.contract import ContractServer
 
 INSTRUCTIONS = (
     "incident-mcp helps a solo founder run incident response in their Company OS repository. "
@@ -45,7 +46,7 @@ AREAS: tuple[ModuleType, ...] = (
 
 def build_server(workspace: str | None = None, *, read_only: bool = False) -> MCPServer:
     """An MCPServer for the workspace (located per call from ``workspace``, env or cwd)."""
-    server = MCPServer("incident-mcp", version=__version__, instructions=INSTRUCTIONS)
+    server = ContractServer("incident-mcp", version=__version__, instructions=INSTRUCTIONS)
     ctx = ServerContext(workspace_hint=workspace, read_only=read_only)
     for area in AREAS:
         area.register(server, ctx)

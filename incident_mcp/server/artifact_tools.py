@@ -1,14 +1,20 @@
 """MCP tools ``validate_artifacts`` (read-only) and ``promote_artifact`` (writes the status line and audit log)."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: promote_artifact's Resolve(...) names a function of register's scope,
+# so its annotations must be evaluated where they are written.
 from typing import Annotated, Literal
 
+import anyio
 from mcp.server import MCPServer
+from mcp.server.elicitation import AcceptedElicitation, ElicitationResult
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.mcpserver.resolve import Elicit, Resolve
 from mcp_types import ToolAnnotations
-from pydantic import Field
+from pydantic import BaseModel, Field
 
-from incident_mcp.promotion import PromotionResult, promote
+from incident_mcp.errors import IncidentMCPError
+from incident_mcp.promotion import ConfirmationNeeded, PromotionResult, promote
 from incident_mcp.server.common import ServerContext, tool_errors
 from incident_mcp.validation import ValidationReport, validate_workspace
 
@@ -31,12 +37,10 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
     ) -> ValidationReport:
         """Check artifacts against Company OS's rules and the defects its validate.sh misses.
 
-        Rules: frontmatter present and valid YAML, required fields (id, type, title, status, created,
-        author), status and type from Company OS's lists, references (parent, children, depends_on,
-        blocks) resolving to existing ids, a non-empty body; plus duplicate ids, id/filename mismatch,
-        block-style reference lists, reference cycles and, with strict, one-sided parent/children links.
-        Each problem has file, line, rule, severity (error|warning) and a one-line message;
-        `missed_by_company_os` marks what Company OS's shell tool would not report.
+        Rules: valid frontmatter, required fields, status and type from Company OS's lists, references
+        resolving to existing ids, a non-empty body; plus duplicate ids, id/filename mismatch, reference
+        cycles and, with strict, one-sided parent/children links. Each problem has file, line, rule,
+        severity and a message; `missed_by_company_os` marks what Company OS's validate.sh misses.
         Example: validate_artifacts(paths=["RFC-001"]) → {"errors": 1, "problems": [{"file":
         "artifacts/rfcs/RFC-001-x.md", "line": 9, "rule": "reference.dangling", ...}], ...}
         """
@@ -46,22 +50,56 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
     if ctx.read_only:
         return
 
+    def ask_to_archive(context: Context, artifact: str, to: str,
+                       confirm: bool) -> Elicit[ArchiveConfirmation] | ArchiveConfirmation:
+        """Before archiving: ask the user through the client (showing the exact change) when it can ask."""
+        capabilities = context.client_capabilities
+        if to != "archived" or confirm or capabilities is None or capabilities.elicitation is None:
+            return ArchiveConfirmation(archive=confirm)
+        try:
+            promote(ctx.workspace(), artifact, to, confirmed=False)  # raises before writing anything
+        except ConfirmationNeeded as need:
+            return Elicit(archive_question(need), ArchiveConfirmation)
+        except (IncidentMCPError, OSError):
+            pass  # the tool body reports it
+        return ArchiveConfirmation(archive=False)
+
     @server.tool(name="promote_artifact", annotations=ToolAnnotations(
-        title="Promote artifact", read_only_hint=False, destructive_hint=False, idempotent_hint=False,
+        title="Promote artifact", read_only_hint=False, destructive_hint=True, idempotent_hint=False,
         open_world_hint=False))
-    def promote_artifact(
+    async def promote_artifact(
         artifact: Annotated[str, Field(min_length=1, max_length=1000,
                                        description="artifact id (e.g. RFC-001) or workspace-relative path")],
         to: Annotated[Literal["draft", "review", "approved", "archived"], Field(
             description="the next lifecycle status (draft → review → approved), or archived from any status")],
+        answer: Annotated[ElicitationResult[ArchiveConfirmation], Resolve(ask_to_archive)],
+        confirm: Annotated[bool, Field(description="the user agreed to archive (irreversible)")] = False,
     ) -> PromotionResult:
         """Move an artifact one step along draft → review → approved (or to archived from any status).
 
         Validates it first and refuses with every error; approving needs the parent and every
         depends_on already approved. Rewrites only the `status:` line and appends one line to
-        artifacts/.audit-log/promotions.log. Promoting to the current status changes nothing and
-        returns a warning. Example: promote_artifact(artifact="RFC-001", to="review") →
-        {"from_status": "draft", "to_status": "review", "changed": true, "log_line": "[...] ...: draft → review"}
+        artifacts/.audit-log/promotions.log. Archiving cannot be undone: the user is asked (through the
+        client when it can ask), or the call needs confirm=true after you asked them yourself.
+        Example: promote_artifact(artifact="RFC-001", to="review") → {"from_status": "draft", "to_status":
+        "review", "changed": true}
         """
+        agreed = isinstance(answer, AcceptedElicitation) and answer.data.archive
         with tool_errors():
-            return promote(ctx.workspace(), artifact, to)
+            workspace = ctx.workspace()
+            try:
+                return await anyio.to_thread.run_sync(lambda: promote(workspace, artifact, to, confirmed=agreed))
+            except ConfirmationNeeded as need:
+                raise ToolError(f"{need}. Nothing changed: ask the user, then call again with confirm=true") from None
+
+
+class ArchiveConfirmation(BaseModel):
+    """What the user answers when asked to archive."""
+
+    archive: bool = Field(description="archive it for good")
+
+
+def archive_question(need: ConfirmationNeeded) -> str:
+    """The question shown to the user: the exact change and that it cannot be undone."""
+    return (f"Archive {need.rel}? Its status changes {need.from_status} → {need.to_status}, and an archived "
+            "artifact can never be promoted again.")

@@ -18,11 +18,9 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
     def load_context_tool() -> Context:
         """Summarise the company for incident response: call this first.
 
-        Returns the company name/product/domain, the stack providers as configured and as recognised
-        (hosting, ORM, database, cache, error tracking, feature flags, DNS, CDN), the services the
-        status check probes (and which are critical), every RFC with its status and dependencies,
-        which ops standards exist, the open incidents, and the config fields still missing for
-        tailored incident response. Bounded: no file bodies.
+        Returns the company name/product/domain, the stack providers as configured and as recognised,
+        the services the status check probes (and which are critical), every RFC with its status and
+        dependencies, which ops standards exist, the open incidents, and the config fields still missing.
         Example: load_context() → {"company": {"name": "Brightdesk", ...}, "critical_services": ["web", "api"], ...}
         """
         with tool_errors():

@@ -12,7 +12,7 @@ from pydantic import Field
 
 from incident_mcp import changes, incidents
 from incident_mcp.incidents.comms import CommKind
-from incident_mcp.incidents.record import IncidentState, MitigationKind, UpdateEventKind
+from incident_mcp.incidents.record import ClosedAs, IncidentState, MitigationKind, UpdateEventKind
 from incident_mcp.server.common import ServerContext, tool_errors
 from incident_mcp.severity import (
     Classification,
@@ -61,7 +61,7 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
         response and resolution targets and triage steps. When unsure between two levels, the higher wins.
 
         Use right after check_status, before open_incident; pass its overall state as status_rollup.
-        Example: classify_severity(signals={"core_flows_broken": ["payments"], "users_affected": "some"})
+        Example: classify_severity(core_flows_broken=["payments"], users_affected="some")
         → {"severity": "P1", "rule": "core-flow-broken", "resolution_target": "4 hours", ...}
         """
         with tool_errors():
@@ -73,18 +73,23 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
                 status_rollup=status_rollup, unsure_between=unsure_between or []))
 
     @server.tool(annotations=_READ)
-    def get_incident(incident_id: OptionalId = None) -> changes.IncidentViewWithChanges:
+    def get_incident(
+        incident_id: OptionalId = None,
+        timeline: Annotated[Literal["recent", "all"], Field(
+            description="recent: the last 8 events plus counts (default); all: every event")] = "recent",
+    ) -> changes.IncidentViewWithChanges:
         """One incident record with computed next actions (acknowledge, status check, communications, next
         update, resolution target, post-mortem), each done, due or overdue now.
 
-        Use after every step of a live incident to know what is due next; without incident_id it returns
-        the latest open incident.
-        Example: get_incident() → {"id": "INC-007", "next_actions": [{"key": "first_communication",
-        "status": "overdue", "due_at": "2026-11-27T02:15:00Z"}, ...], "overdue": ["first_communication"]}
+        Use after every step of a live incident to know what is due next. Without incident_id: the most
+        recently detected open incident (never a resolved, closed or archived one); `chosen` says so and
+        `other_open` lists the others. The answer stays small: recent events and counts unless timeline="all".
+        Example: get_incident(incident_id="INC-007") → {"id": "INC-007", "next_actions": [{"key":
+        "first_communication", "status": "overdue", ...}], "overdue": ["first_communication"]}
         """
         with tool_errors():
             ws = ctx.workspace()
-            return changes.changes_hint(ws, incidents.get_incident(ws, incident_id or None))
+            return changes.changes_hint(ws, incidents.get_incident(ws, incident_id or None, timeline=timeline))
 
     @server.tool(annotations=_READ)
     def list_incidents(
@@ -99,7 +104,7 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
         """Incidents newest first, filtered by state, severity and detection time, one page at a time.
 
         Use to find an incident's id or review recent incidents; pass next_offset as offset for more pages.
-        Example: list_incidents(states=["investigating", "identified"]) → {"incidents": [{"id": "INC-007",
+        Example: list_incidents(state=["investigating", "identified"]) → {"incidents": [{"id": "INC-007",
         "severity": "P1", "state": "identified", ...}], "total": 1, "next_offset": null}
         """
         with tool_errors():
@@ -111,55 +116,70 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
         kind: Annotated[CommKind, Field(description="status_page, email (user notification) or postmortem_invite")],
         incident_id: OptionalId = None,
         phase: Annotated[IncidentState | None, Field(
-            description="Status-page phase (default: the incident's state)")] = None,
+            description="Phase to write for (default: the incident's state)")] = None,
+        public_message: Annotated[str, Field(
+            max_length=2000, description="Customer-facing impact for this draft, in the phase's tense "
+                                         "(default: the record's public_summary)")] = "",
     ) -> incidents.Draft:
-        """Draft a copy-paste-ready status-page update, user email or post-mortem invite from the record;
-        unknown values stay visible [placeholders]. Log it with update_incident(event=communication) once sent.
+        """Draft a copy-paste-ready status-page update, user email or post-mortem invite (for one reviewer).
 
-        Use when get_incident says a communication is due, or after resolution for the post-mortem invite.
-        Example: draft_communication(kind="status_page", incident_id="INC-007") → {"subject": "api -
-        Identified", "text": "Title: api - Identified\nImpact: ...", "placeholders": []}
+        Public by construction: only public_message / the record's public_summary, the state, times (company
+        timezone, UTC beside) and the product name are used — never titles, notes, root causes or commands.
+        Unknowns stay visible [placeholders], listed in `placeholders`. Log it with
+        update_incident(event="communication") once sent.
+        Example: draft_communication(kind="status_page", incident_id="INC-007", public_message="Sign-in
+        fails for some customers.") → {"subject": "Brightdesk - Identified", "text": "...", "placeholders": []}
         """
         with tool_errors():
-            return incidents.draft_communication(ctx.workspace(), kind, incident_id or None, phase=phase)
+            return incidents.draft_communication(ctx.workspace(), kind, incident_id or None, phase=phase,
+                                                 public_message=public_message)
 
     if ctx.read_only:
         return
 
     @server.tool(annotations=_APPEND)
     def open_incident(
-        title: Annotated[str, Field(description="Short title: what is broken")],
+        title: Annotated[str, Field(description="Short internal title: what is broken")],
         severity: Annotated[Severity, Field(description="P0–P3 (classify_severity helps)")],
-        summary: Annotated[str, Field(description="One sentence of user-facing impact")] = "",
-        services: Annotated[list[str] | None, Field(description="Affected services")] = None,
+        summary: Annotated[str, Field(description="Internal summary (never shown to customers)")] = "",
+        public_summary: Annotated[str, Field(
+            description="Customer-facing impact, one sentence (used in status page and email drafts)")] = "",
+        services: Annotated[list[str] | None, Field(
+            description="Affected services, as named in incident_response.services")] = None,
         detected_at: Annotated[str | None, Field(description="When it was detected, ISO 8601 (default now, UTC)")]
         = None,
         depends_on: Annotated[list[str] | None, Field(
             description="Ids of related artifacts (RFCs, PRDs); each must exist")] = None,
         author: Annotated[str | None, Field(description="Who writes the record")] = None,
         tags: Annotated[list[str] | None, Field(description="Extra tags (plain words)")] = None,
+        duplicate_of: Annotated[str | None, Field(
+            pattern=r"^INC-\d{3,}$", description="This report repeats that open incident: keep it closed as its "
+                                                  "duplicate")] = None,
+        force: Annotated[bool, Field(description="Open even though an open incident covers the same service "
+                                                 "(a genuinely separate incident)")] = False,
     ) -> changes.OpenedWithChanges:
-        """Open an incident: allocates the next INC-NNN and writes artifacts/decision-memos/INC-NNN-<slug>.md;
-        returns the triage checklist for its severity with due times and the 3 changes most likely behind it.
+        """Open an incident: allocates the next INC-NNN and writes its record; returns the triage checklist for
+        its severity with due times and the 3 changes most likely behind it.
 
-        Use once per incident, after classify_severity; link related RFCs/PRDs in depends_on.
+        Use once per incident, after classify_severity. Refused while an open incident covers one of the
+        services or has the same title: update that one, or pass duplicate_of="INC-NNN" (keep this as its
+        duplicate) or force=true (a separate incident).
         Example: open_incident(title="Checkout returns 500", severity="P1", services=["api"],
-        depends_on=["RFC-001"]) → {"id": "INC-007", "path": "artifacts/decision-memos/INC-007-checkout-returns-500.md",
-        "triage": [{"step": "Acknowledge within 30 minutes", "due_at": "..."}], ...}
+        public_summary="Some customers cannot pay.") → {"id": "INC-007", "triage": [...], ...}
         """
         with tool_errors():
             ws = ctx.workspace()
             opened = incidents.open_incident(ws, title=title, severity=severity, summary=summary,
                                              services=services, detected_at=detected_at, depends_on=depends_on,
-                                             author=author, tags=tags)
+                                             author=author, tags=tags, public_summary=public_summary,
+                                             duplicate_of=duplicate_of, force=force)
             return changes.note_recent_changes(ws, opened)
 
     @server.tool(annotations=_APPEND)
     def update_incident(
         incident_id: IncidentId,
         event: Annotated[UpdateEventKind | None, Field(
-            description="acknowledged, status_check, root_cause, mitigation, communication, monitoring, "
-                        "resolved or note")] = None,
+            description="What happened (a state goes in state)")] = None,
         text: Annotated[str, Field(description="What happened (for a note: the note)")] = "",
         at: Annotated[str | None, Field(description="When, ISO 8601 (default now); earlier times are "
                                                     "back-filled in order")] = None,
@@ -171,6 +191,14 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
             description="New state: investigating → identified → monitoring → resolved")] = None,
         severity: Annotated[Severity | None, Field(description="New severity (needs a reason)")] = None,
         reason: Annotated[str, Field(description="Why the severity changed (kept in the timeline)")] = "",
+        services: Annotated[list[str] | None, Field(
+            description="Services found affected since opening (added; as named in the config)")] = None,
+        public_summary: Annotated[str | None, Field(
+            description="Customer-facing impact, replaces the record's (used by draft_communication)")] = None,
+        closed_as: Annotated[ClosedAs | None, Field(
+            description="Close as not a real incident: duplicate (with duplicate_of) or false_alarm")] = None,
+        duplicate_of: Annotated[str | None, Field(pattern=r"^INC-\d{3,}$",
+                                                  description="With closed_as=duplicate")] = None,
         force: Annotated[bool, Field(description="Regenerate blocks even if edited by hand")] = False,
         caused_by: Annotated[str | None, Field(description="The change that caused it: a deploy id or commit sha "
                                                            "(see recent_changes)")] = None,
@@ -179,19 +207,24 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
 
         Use for everything that happens: acknowledged, root cause, mitigation (rollback / hotfix /
         flag_disable), communication sent, monitoring, resolved, notes. Times may be back-filled with `at`.
+        States are set with state=, not event= (root_cause already implies identified, monitoring implies
+        monitoring). A duplicate or false alarm is closed with closed_as (no post-mortem needed).
         Example: update_incident(incident_id="INC-007", event="mitigation", mitigation="rollback",
         text="Redeployed the previous image") → {"state": "identified", "mitigated_at": "...", ...}
         """
         with tool_errors():
             return incidents.update_incident(ctx.workspace(), incident_id, event=event, text=text, at=at,
                                              mitigation=mitigation, channel=channel, overall=overall, state=state,
-                                             severity=severity, reason=reason, force=force, caused_by=caused_by)
+                                             severity=severity, reason=reason, services=services,
+                                             public_summary=public_summary, closed_as=closed_as,
+                                             duplicate_of=duplicate_of, caused_by=caused_by, force=force)
 
     @server.tool(annotations=_REPLACE)
     def record_postmortem(
         incident_id: IncidentId,
-        whys: Annotated[list[str] | None, Field(
-            description="The 5 Whys in order; each answers why the previous answer happened")] = None,
+        whys: Annotated[list[str] | None, Field(max_length=5, description=(
+            "The 5 Whys in order, one string each: \"Why did X? Because Y\" (question and answer, "
+            "rendered in full) or just the answer to why the previous answer happened"))] = None,
         contributing_factors: Annotated[list[str] | None, Field(description="Contributing factors")] = None,
         impact: Annotated[incidents.Impact | None, Field(
             description="users, revenue, data, reputation (only the fields given are replaced)")] = None,
@@ -208,8 +241,8 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
         given are kept. Says what is still missing before the record can be promoted to review.
 
         Use after the incident is resolved; call again to refine, then promote_artifact to review.
-        Example: record_postmortem(incident_id="INC-007", whys=["Webhooks failed", "Secret renamed", ...],
-        impact={"users": "~40", "revenue": "none", "data": "none", "reputation": "minimal"})
+        Example: record_postmortem(incident_id="INC-007", whys=["Why did webhooks fail? The signing secret
+        was renamed."], impact={"users": "~40", "revenue": "none", "data": "none", "reputation": "minimal"})
         → {"complete": false, "missing": ["lessons learned: what went well"]}
         """
         with tool_errors():

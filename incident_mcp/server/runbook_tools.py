@@ -24,8 +24,10 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
                                     open_world_hint=False),
     )
     def generate_runbook_tool(
-        dry_run: Annotated[bool, Field(description="return each file's full text and a unified diff against the "
-                                                   "file on disk instead of writing")] = False,
+        dry_run: Annotated[bool, Field(description="write nothing; return what would change (a summary with the "
+                                                   "diff of changed blocks)")] = False,
+        full_text: Annotated[bool, Field(description="with dry_run: also each file's whole new text and the "
+                                                     "whole diff (large)")] = False,
         force: Annotated[bool, Field(description="also replace managed blocks a human edited (text outside the "
                                                  "blocks is kept even then)")] = False,
     ) -> GenerationResult:
@@ -40,4 +42,4 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
         "action": "updated", "blocks_updated": ["rollback"], "diff": "--- a/..."}], "gaps": [...]}
         """
         with tool_errors():
-            return generate_runbook(ctx.workspace(), dry_run=dry_run, force=force)
+            return generate_runbook(ctx.workspace(), dry_run=dry_run, force=force, full=full_text)

@@ -14,7 +14,15 @@ from incident_mcp.config import CompanyConfig
 from incident_mcp.errors import IncidentMCPError, WorkspaceError
 from incident_mcp.incidents import record_status_check
 from incident_mcp.server.common import ServerContext, tool_errors
-from incident_mcp.status import CheckOptions, ServiceResult, StatusReport, TargetPolicy, check_targets, select_targets
+from incident_mcp.status import (
+    CheckOptions,
+    ServiceResult,
+    StatusReport,
+    TargetPolicy,
+    check_targets,
+    select_targets,
+    unchecked_services,
+)
 from incident_mcp.workspace import Workspace
 
 PROGRESS_EVERY = 0.25  # seconds between progress notifications on long sweeps
@@ -58,12 +66,10 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
     ) -> CheckStatusResult:
         """Check which services are really up, concurrently, with one whole-request deadline each.
 
-        Each service gets a state (up / degraded / down / unknown), a reason code (dns, refused, reset,
-        timeout, tls, tls_expiring, status, health, assertion, slow, too_large, redirects, blocked,
-        overload, …), status code, latency, days until its certificate chain expires and a flapping
-        flag; nothing is called down before a re-check on a fresh connection agrees. Also returns the
-        overall state (operational / degraded / partial_outage / major_outage) and a severity hint to
-        pass to classify_severity. Response bodies are never returned, only findings. Read-only unless
+        Each service gets a state (up / degraded / down / unknown), a reason code (dns, refused, timeout,
+        tls, status, health, slow, …), status code, latency, certificate days left and a flapping flag;
+        nothing is called down before a re-check on a fresh connection agrees. Also the overall state
+        and a severity hint for classify_severity. Response bodies are never returned. Read-only unless
         incident_id is given: then the result is appended to that incident's timeline.
         Example: check_status() → {"overall": "major_outage", "services": [{"name": "api", "state":
         "down", "reason": "timeout", ...}], "severity_hint": {"severity": "P0", ...}}
@@ -82,6 +88,9 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
             report = await check_targets(targets, policy=TargetPolicy.for_agent(config), options=CheckOptions(),
                                          on_result=progress)
             notes = list(report.notes)
+            left_out = unchecked_services(config, targets)
+            if left_out:
+                notes.append(f"not checked: {', '.join(left_out)} (pass services=[...] to include them)")
             updated = False
             if incident_id is not None:
                 if ctx.read_only:

@@ -27,6 +27,7 @@ from incident_mcp.status.targets import (
     parse_target_url,
     select_targets,
     service_targets,
+    unchecked_services,
     url_targets,
 )
 
@@ -52,5 +53,6 @@ __all__ = [
     "select_targets",
     "service_targets",
     "severity_hint",
+    "unchecked_services",
     "url_targets",
 ]

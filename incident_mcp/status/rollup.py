@@ -34,10 +34,14 @@ class HintRule:
     rule: str
     picks: Callable[[ServiceResult], bool]
     needs_all_down: bool = False
+    needs_all_critical: bool = False
 
 
 HINT_RULES: tuple[HintRule, ...] = (
-    HintRule("P0", "a critical service is down (complete outage)", lambda r: r.critical and r.state == "down"),
+    HintRule("P0", "every critical service is down (complete outage)", lambda r: r.critical and r.state == "down",
+             needs_all_critical=True),
+    HintRule("P0", "a critical service is down (others are up: a core path is out)",
+             lambda r: r.critical and r.state == "down"),
     HintRule("P0", "every checked service is down", lambda r: r.state == "down", needs_all_down=True),
     HintRule("P1", "a certificate in a chain expires within a day",
              lambda r: _cert_only(r) and r.cert_days is not None and r.cert_days < 1),
@@ -57,6 +61,8 @@ def severity_hint(results: Sequence[ServiceResult]) -> SeverityHint | None:
         if not picked:
             continue
         if rule.needs_all_down and len(picked) != len(results):
+            continue
+        if rule.needs_all_critical and len(picked) != sum(1 for r in results if r.critical):
             continue
         return SeverityHint(severity=rule.severity, rule=rule.rule, services=picked)
     return None
@@ -103,6 +109,11 @@ def build_report(results: list[ServiceResult], *, checked_at: datetime, duration
     counts = counts_of(results)
     parts = [f"{n} {state}" for state, n in counts.model_dump().items() if n]
     summary = f"{_WORDS[overall]}: {', '.join(parts) or 'nothing checked'}"
+    if overall == "operational":
+        # Say what "all" covers: only the services checked, never the ones left out.
+        names = [r.name for r in results]
+        summary = (f"All checked services operational: {', '.join(names[:8])}{' …' if len(names) > 8 else ''} "
+                   f"({len(names)} up)")
     flapping = [r.name for r in results if r.flapping]
     if flapping:
         summary += f"; flapping: {', '.join(flapping[:5])}{' …' if len(flapping) > 5 else ''}"

@@ -105,6 +105,14 @@ def service_targets(config: CompanyConfig, names: Sequence[str] | None = None) -
             for s in services]
 
 
+def unchecked_services(config: CompanyConfig | None, targets: Sequence[CheckTarget]) -> list[str]:
+    """Configured services a check left out (so "all operational" is not read as covering them)."""
+    if config is None:
+        return []
+    checked = {t.name for t in targets}
+    return [s.name for s in config.incident_response.services if s.name not in checked]
+
+
 def url_targets(urls: Iterable[str], *, config: CompanyConfig | None = None,
                 expect: Expectations | None = None) -> list[CheckTarget]:
     """Targets for ad-hoc URLs; a URL that is a configured service's URL checks as that service."""
