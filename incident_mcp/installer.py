@@ -228,13 +228,16 @@ def _read_sources(bundle: Path) -> dict[str, bytes]:
     return sources
 
 
+MAX_MANIFEST_BYTES = 1_000_000  # a hash per installed file
+
+
 def _load_manifest(ws: Workspace) -> dict[str, Any]:
     path = ws.root / STATE_DIR / MANIFEST
     if not path.is_file() or not ws.contains(path):
         return {}
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError):
+        data = json.loads(ws.read_state_file(path, MAX_MANIFEST_BYTES))
+    except (ValueError, RecursionError, WorkspaceError, OSError):
         return {}  # a damaged manifest only means we treat every differing file as the user's own
     files = data.get("files") if isinstance(data, dict) else None
     return {k: v for k, v in files.items() if isinstance(v, dict)} if isinstance(files, dict) else {}
