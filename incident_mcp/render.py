@@ -315,7 +315,8 @@ class TemplateEnvironment(ImmutableSandboxedEnvironment):
                 size = _sized(seq)
                 if size is not None and isinstance(count, int):
                     _check_size(size * max(count, 0), "'*' repetition")
-            if isinstance(left, int) and isinstance(right, int) and left.bit_length() + right.bit_length() > MAX_INT_BITS:
+            if isinstance(left, int) and isinstance(right, int) \
+                    and left.bit_length() + right.bit_length() > MAX_INT_BITS:
                 raise RenderLimitError(f"'*' would build an integer with more than {MAX_INT_BITS:,} bits")
         elif operator == "**":
             if isinstance(right, int) and abs(right) > 10_000 and isinstance(left, int | float) and abs(left) > 1:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 import anyio
-
 from mcp.server import MCPServer
 from mcp_types import ToolAnnotations
 from pydantic import Field
