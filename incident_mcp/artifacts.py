@@ -29,6 +29,7 @@ TYPES = (
 )
 REFERENCE_FIELDS = ("parent", "children", "depends_on", "blocks")
 AUDIT_LOG = "artifacts/.audit-log/promotions.log"
+MAX_ARTIFACT_BYTES = 16_000_000  # as large as an incident record may be; a bigger file is reported, never read
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 
 # Anchors and aliases may expand a document to at most this much more than twice its own length
@@ -610,6 +611,9 @@ class ArtifactIndex:
 
 
 def _load_entry(path: Path, rel: str) -> IndexEntry:
+    too_large = size_refusal(path)
+    if too_large is not None:
+        return IndexEntry(rel, None, too_large)
     try:
         text = read_text_exact(path)
     except UnicodeDecodeError:
@@ -620,6 +624,18 @@ def _load_entry(path: Path, rel: str) -> IndexEntry:
         return IndexEntry(rel, parse_artifact(text, rel))
     except FrontmatterError as err:
         return IndexEntry(rel, None, err)
+
+
+def size_refusal(path: Path) -> FrontmatterError | None:
+    """The error for a file too large to be an artifact (it is then not read at all), else None."""
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return None  # the read reports it
+    if size <= MAX_ARTIFACT_BYTES:
+        return None
+    return FrontmatterError(f"file is {size:,} bytes; an artifact is at most {MAX_ARTIFACT_BYTES:,} (not read)",
+                            kind="unreadable")
 
 
 def read_text_exact(path: Path) -> str:

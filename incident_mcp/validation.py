@@ -52,6 +52,7 @@ from incident_mcp.artifacts import (
     parse_artifact,
     read_text_exact,
     reference_ids,
+    size_refusal,
     split_frontmatter,
 )
 from incident_mcp.errors import ArtifactError, ArtifactNotFoundError, PathEscapeError
@@ -359,6 +360,9 @@ class _Run:
         entry = self.by_rel.get(rel)
         if entry is not None and entry.artifact is not None:
             return _Doc(rel, entry.artifact.text, entry.artifact, None, True)
+        too_large = size_refusal(self.ws.path(rel))
+        if too_large is not None:
+            return _Doc(rel, None, None, too_large, is_artifact_file)
         try:
             text = read_text_exact(self.ws.path(rel))
         except UnicodeDecodeError:

@@ -156,3 +156,51 @@ def test_a_nested_or_huge_pending_promotion_file_leaves_validate_answering(
 
 def test_the_example_company_still_loads_through_the_bounded_loader() -> None:
     assert load_config(EXAMPLE_COMPANY / "company.config.yaml").config.company.name == "Brightdesk"
+
+
+# ---- size bombs: files far larger than anything we write are reported, never read ---------------------------
+
+
+def _sparse(path: Path, size: int, head: str = "---\nid: RFC-010\n") -> None:
+    with path.open("wb") as handle:
+        handle.write(head.encode())
+        handle.truncate(size)  # sparse: the test writes no real gigabyte
+
+
+def test_a_one_gigabyte_artifact_is_reported_by_validate_and_skipped_by_load_context(
+        ws: Path, run_cli: Callable[..., Any]) -> None:
+    _sparse(ws / "artifacts" / "rfcs" / "RFC-010-huge.md", 1 << 30)
+    result = run_cli("validate", "--workspace", str(ws), timeout=60)
+    assert "Traceback" not in result.stderr and "MemoryError" not in result.stderr
+    assert "RFC-010-huge.md" in result.stdout and "an artifact is at most 16,000,000" in result.stdout
+    context = _call(build_server(str(ws), read_only=True), "load_context")
+    assert not context.is_error and "RFC-001" in _text(context)
+
+
+def test_a_one_gigabyte_config_is_refused_before_reading(ws: Path, run_cli: Callable[..., Any]) -> None:
+    _sparse(ws / "company.config.yaml", 1 << 30, head="company:\n  name: Acme\n")
+    result = run_cli("context", "--workspace", str(ws), timeout=60)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "company.config.yaml" in result.stderr and "limit" in result.stderr
+
+
+DEEP = ["[" * 5000 + "]" * 5000, "x:\n" + "".join(" " * i + "- \n" for i in range(0, 4000, 2)),
+        "x: " + "{a: " * 3000 + "b" + "}" * 3000]
+
+
+@pytest.mark.parametrize("text", DEEP)
+def test_deep_nesting_is_a_clear_error_in_every_reader(ws: Path, tmp_path: Path, text: str) -> None:
+    with pytest.raises(ConfigError, match=r"company\.config\.yaml"):
+        config = ws / "company.config.yaml"
+        config.write_text(text, encoding="utf-8")
+        load_config(config)
+    with pytest.raises(Exception, match="frontmatter"):
+        parse_artifact("---\n" + (text if text.startswith("x") else "x: " + text) + "\n---\n", "a.md")
+    shutil.copytree(Path(catalog_module.__file__).parent, tmp_path / "cat", ignore=shutil.ignore_patterns("*.py"))
+    (tmp_path / "cat" / "hosting.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(CatalogError, match=r"hosting\.yaml"):
+        load_catalog_from(tmp_path / "cat")
+
+
+def _text(result: Any) -> str:
+    return json.dumps(result.structured_content) if result.structured_content else result.content[0].text

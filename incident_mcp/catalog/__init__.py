@@ -213,7 +213,7 @@ def _read_yaml(path: Path) -> Any:
         problem = getattr(err, "problem", None) or str(err).splitlines()[0]
         what = "YAML refused" if isinstance(err, YAMLExpansionError) else "YAML syntax error"
         raise CatalogError(f"catalog file {where}: {what}: {problem}") from None
-    except (OSError, UnicodeDecodeError) as err:
+    except (OSError, UnicodeDecodeError, RecursionError) as err:
         raise CatalogError(f"catalog file {path.name}: cannot read: {err}") from None
 
 

@@ -270,6 +270,8 @@ def _read_input(source: str) -> dict[str, Any]:
         data = yaml.load(text, Loader=SAFE_LOADER)  # noqa: S506 - the bounded safe loader
     except yaml.YAMLError as err:
         raise IncidentError(f"{source}: not valid YAML/JSON ({str(err).splitlines()[0]})") from None
+    except RecursionError:
+        raise IncidentError(f"{source}: nested too deeply") from None
     if data is None:
         return {}
     if not isinstance(data, dict):
