@@ -246,7 +246,11 @@ def _load_manifest(ws: Workspace) -> dict[str, Any]:
 def _save_manifest(ws: Workspace, files: dict[str, Any]) -> bool:
     text = json.dumps({"version": 1, "files": dict(sorted(files.items()))}, indent=2, sort_keys=True) + "\n"
     path = ws.state_dir() / MANIFEST
-    if path.is_file() and path.read_text(encoding="utf-8") == text:
+    try:
+        same = ws.read_state_file(path, MAX_MANIFEST_BYTES) == text
+    except (OSError, WorkspaceError):  # missing, a link, too large: written afresh (the link itself replaced)
+        same = False
+    if same:
         return False
     atomic_write(path, text)
     return True

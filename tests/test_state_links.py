@@ -107,3 +107,17 @@ def test_an_atomic_write_keeps_owner_and_group_where_allowed(tmp_path: Path) -> 
     info = target.stat()
     assert (info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode)) == (4242, 4343, 0o604)
     assert target.read_text() == "new"
+
+
+def test_init_neither_reads_nor_writes_through_a_linked_manifest(ws: Workspace, tmp_path: Path,
+                                                                 run_cli: Callable[..., Any]) -> None:
+    from incident_mcp.installer import MANIFEST
+
+    outside = tmp_path / "outside.json"
+    outside.write_text('{"version": 1, "files": {}}\n')
+    ws.state_dir()
+    (ws.root / ".incident-mcp" / MANIFEST).symlink_to(outside)
+    result = run_cli("init", "--workspace", str(ws.root))
+    assert result.returncode == 0, result.stderr
+    assert outside.read_text() == '{"version": 1, "files": {}}\n'
+    assert not (ws.root / ".incident-mcp" / MANIFEST).is_symlink()
