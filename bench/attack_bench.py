@@ -5,6 +5,7 @@
    without the bomb.
 2. Slowloris: latency of authenticated MCP ``initialize`` POSTs to the real ``incident-mcp serve --http`` (token
    set, ``--host 0.0.0.0``) with no other client, and with 70 sockets that sent a partial request and stalled.
+3. Template power: time to refuse ``(9 ** 9999) ** 9999`` in a workspace override, next to rendering ``9 ** 9999``.
 
     python bench/attack_bench.py [--requests 50] [--sockets 70]
 """
@@ -163,6 +164,32 @@ def slowloris(requests: int, sockets: int) -> None:
             proc.wait(10)
 
 
+def template_power() -> None:
+    from incident_mcp.render import render
+    from incident_mcp.workspace import Workspace
+
+    print("3. Template power in a workspace override")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "templates" / "incident-mcp"
+        folder.mkdir(parents=True)
+        (folder / "tower.md.j2").write_text("{% set boom = (9 ** 9999) ** 9999 %}", encoding="utf-8")
+        (folder / "legal.md.j2").write_text("{% set big = 9 ** 9999 %}ok", encoding="utf-8")
+        ws = Workspace.at(tmp)
+        render(ws, "legal.md.j2", {})  # compile the environment once
+        started = time.perf_counter()
+        render(ws, "legal.md.j2", {})
+        legal = time.perf_counter() - started
+        started = time.perf_counter()
+        try:
+            render(ws, "tower.md.j2", {})
+            outcome = "NOT REFUSED"
+        except Exception as err:
+            outcome = str(err).split(": ", 1)[-1][:80]
+        tower = time.perf_counter() - started
+    print(f"   9 ** 9999 (legal):              {legal * 1000:.2f} ms")
+    print(f"   (9 ** 9999) ** 9999 refused in: {tower * 1000:.2f} ms ({outcome})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=50)
@@ -171,6 +198,7 @@ def main() -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     bomb()
     slowloris(args.requests, args.sockets)
+    template_power()
 
 
 if __name__ == "__main__":
