@@ -6,6 +6,7 @@ free-text provider names are normalised through the catalog; any error names fil
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -188,6 +189,13 @@ class ServiceConfig(_Ours):
     critical: bool = False
     description: str = ""
     expect: Expectations = Field(default_factory=Expectations)
+    public: bool = True  # false: left off the status page and its feeds
+    display_name: str = Field(default="", max_length=80)  # the name customers see; default the service name
+
+    @property
+    def public_name(self) -> str:
+        """The name shown on the status page."""
+        return self.display_name or self.name
 
     @field_validator("url")
     @classmethod
@@ -214,10 +222,62 @@ class DnsSetting(ProviderSetting):
 
 
 class StatusPage(_Ours):
-    """Where users read about incidents."""
+    """Where users read about incidents: a hosted provider, or the page ``status-page build`` writes to ``out``."""
 
     provider: Text = ""
     url: Text = ""
+    out: Text = "status-site"
+
+
+def _aware(value: Any) -> Any:
+    """A YAML timestamp or ISO text as an aware UTC datetime (no offset means UTC)."""
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError(f"{value!r} is not an ISO 8601 time such as 2026-03-01T02:00:00Z") from None
+    if isinstance(value, dt.datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
+    return value
+
+
+AwareTime = Annotated[dt.datetime, BeforeValidator(_aware)]
+
+
+class MaintenanceWindow(_Ours):
+    """Planned work: failures of these services inside the window open nothing and show as maintenance."""
+
+    services: TextList = Field(min_length=1)
+    start: AwareTime
+    end: AwareTime
+    reason: Text = ""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> MaintenanceWindow:
+        if self.end <= self.start:
+            raise ValueError("end must be after start")
+        return self
+
+    def covers(self, service: str, at: dt.datetime) -> bool:
+        """Whether ``service`` is under maintenance at ``at``."""
+        return service in self.services and self.start <= at < self.end
+
+
+class WatchSettings(_Ours):
+    """``incident-mcp watch``: how often, and how many rounds confirm an outage or a recovery."""
+
+    interval: int = Field(default=60, ge=5, le=86_400)  # seconds between rounds
+    open_after: int = Field(default=3, ge=1, le=100)  # consecutive failed rounds before a service is down
+    recover_after: int = Field(default=2, ge=1, le=100)  # consecutive healthy rounds before it is up again
+    resolve_after_minutes: int = Field(default=30, ge=0)  # healthy this long in monitoring → resolved
+    auto_resolve: bool = True  # false: the watch moves to monitoring, the human resolves
+
+
+class SloTarget(_Ours):
+    """An availability objective for one service, e.g. 99.9 % over 30 days."""
+
+    target: float = Field(gt=0, lt=100)  # percent
+    window_days: int = Field(default=30, ge=1, le=366)
 
 
 class Contact(_Ours):
@@ -241,15 +301,31 @@ class IncidentResponse(_Ours):
     on_call: Contact = Field(default_factory=Contact)
     support_contact: Text = ""
     allow_private_targets: list[str] = Field(default_factory=list)
+    watch: WatchSettings = Field(default_factory=WatchSettings)
+    maintenance: list[MaintenanceWindow] = Field(default_factory=list)
+    slo: dict[str, SloTarget] = Field(default_factory=dict)  # service name → objective
 
     @model_validator(mode="after")
     def _unique_names(self) -> IncidentResponse:
         seen: set[str] = set()
         for index, service in enumerate(self.services):
             if service.name in seen:
-                raise ValueError(f"__dup__{index}: duplicate service name {service.name!r}")
+                raise ValueError(f"__at__services.{index}.name: duplicate service name {service.name!r}")
             seen.add(service.name)
+        for index, window in enumerate(self.maintenance):
+            for name in window.services:
+                if name not in seen:
+                    raise ValueError(f"__at__maintenance.{index}.services: unknown service {name!r} "
+                                     f"(configured: {', '.join(sorted(seen)) or 'none'})")
+        for name in self.slo:
+            if name not in seen:
+                raise ValueError(f"__at__slo.{name}: unknown service {name!r} "
+                                 f"(configured: {', '.join(sorted(seen)) or 'none'})")
         return self
+
+    def under_maintenance(self, service: str, at: dt.datetime) -> MaintenanceWindow | None:
+        """The maintenance window covering ``service`` at ``at``, if any."""
+        return next((w for w in self.maintenance if w.covers(service, at)), None)
 
 
 class CompanyConfig(BaseModel):
@@ -396,10 +472,10 @@ def parse_config(text: str, path: Path) -> LoadedConfig:
         first = err.errors()[0]
         loc = list(first["loc"])
         message = str(first["msg"]).removeprefix("Value error, ")
-        dup = re.match(r"__dup__(\d+): (.*)", message)
-        if dup:
-            loc = ["incident_response", "services", int(dup.group(1)), "name"]
-            message = dup.group(2)
+        placed = re.match(r"__at__([^:]+): (.*)", message, re.DOTALL)  # a check across fields names its own place
+        if placed:
+            loc = ["incident_response", *(int(p) if p.isdigit() else p for p in placed.group(1).split("."))]
+            message = placed.group(2)
         elif first["type"] == "extra_forbidden":
             message = f"unknown key {loc[-1]!r} (see README: incident_response)"
         field = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in loc).replace(".[", "[")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from pathlib import Path
 
@@ -133,3 +134,50 @@ def test_a_vague_provider_name_warns_with_the_options_instead_of_guessing(tmp_pa
 def test_none_like_values_count_as_not_configured(tmp_path: Path) -> None:
     loaded = load_config(write(tmp_path, "tech_stack:\n  orm: nil\n  cache: none\n"))
     assert loaded.warnings == ()
+
+
+DETECT_PUBLISH = """\
+company: {name: Acme}
+incident_response:
+  services:
+    - {name: api, url: "https://api.example.com/health", critical: true, display_name: Acme API}
+    - {name: worker, url: "https://w.example.com/health", public: false}
+  watch: {interval: 30, open_after: 2}
+  maintenance:
+    - services: [api]
+      start: 2026-03-01T02:00:00Z
+      end: "2026-03-01T04:00:00+01:00"
+      reason: database upgrade
+  slo:
+    api: {target: 99.9}
+"""
+
+
+def test_watch_maintenance_slo_and_public_names_load_with_their_defaults(tmp_path: Path) -> None:
+    ours = load_config(write(tmp_path, DETECT_PUBLISH)).config.incident_response
+    assert (ours.watch.interval, ours.watch.open_after, ours.watch.recover_after) == (30, 2, 2)
+    assert (ours.watch.resolve_after_minutes, ours.watch.auto_resolve) == (30, True)
+    assert [s.public_name for s in ours.services] == ["Acme API", "worker"]
+    assert [s.public for s in ours.services] == [True, False]
+    assert ours.slo["api"].target == 99.9 and ours.slo["api"].window_days == 30
+    assert ours.status_page.out == "status-site"
+    window = ours.maintenance[0]
+    assert window.end - window.start == dt.timedelta(hours=1)  # the +01:00 end is 03:00 UTC
+    assert ours.under_maintenance("api", dt.datetime(2026, 3, 1, 2, 30, tzinfo=dt.UTC)) is window
+    assert ours.under_maintenance("api", dt.datetime(2026, 3, 1, 3, 0, tzinfo=dt.UTC)) is None
+    assert ours.under_maintenance("worker", dt.datetime(2026, 3, 1, 2, 30, tzinfo=dt.UTC)) is None
+
+
+@pytest.mark.parametrize(("old", "new", "where"), [
+    ("services: [api]", "services: [apx]", ":8 (incident_response.maintenance[0].services): unknown service 'apx'"),
+    ("    api: {target: 99.9}", "    apo: {target: 99.9}", ":13 (incident_response.slo.apo): unknown service 'apo'"),
+    ('end: "2026-03-01T04:00:00+01:00"', "end: 2026-03-01T01:00:00Z",
+     "(incident_response.maintenance[0]): end must be after start"),
+    ("start: 2026-03-01T02:00:00Z", "start: next tuesday", "is not an ISO 8601 time"),
+    ("open_after: 2", "open_after: 0", "(incident_response.watch.open_after)"),
+])
+def test_a_wrong_watch_maintenance_or_slo_entry_names_its_line_and_field(
+        tmp_path: Path, old: str, new: str, where: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, DETECT_PUBLISH.replace(old, new)))
+    assert where in str(caught.value)

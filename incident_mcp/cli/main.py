@@ -19,6 +19,7 @@ from incident_mcp.cli import (
     runbook_cmds,
     serve_cmds,
     status_cmds,
+    statuspage_cmds,
 )
 from incident_mcp.cli.common import error
 from incident_mcp.errors import IncidentMCPError, os_error_message
@@ -32,6 +33,7 @@ AREAS: tuple[ModuleType, ...] = (
     runbook_cmds,
     status_cmds,
     incident_cmds,
+    statuspage_cmds,
     rollback_cmds,
     artifact_cmds,
     serve_cmds,
