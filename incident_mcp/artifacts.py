@@ -29,10 +29,97 @@ TYPES = (
 )
 REFERENCE_FIELDS = ("parent", "children", "depends_on", "blocks")
 AUDIT_LOG = "artifacts/.audit-log/promotions.log"
+MAX_ARTIFACT_BYTES = 16_000_000  # as large as an incident record may be; a bigger file is reported, never read
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 
-# The one YAML loader of the project: libyaml's safe loader when available (much faster), else PyYAML's.
-SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# Anchors and aliases may expand a document to at most this much more than twice its own length
+# (counted in nodes plus characters of text): a 600-byte alias tree otherwise expands to 10^9 items
+# wherever a value is walked or turned into text.
+ALIAS_EXPANSION_ALLOWANCE = 100_000
+_UNKNOWN_LENGTH = 1_000_000  # a stream whose length the loader cannot see
+
+
+class YAMLExpansionError(yaml.MarkedYAMLError):
+    """A document whose aliases expand past the bound, or refer to themselves."""
+
+
+_BASE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _BoundedSafeLoader(_BASE_LOADER):  # type: ignore[valid-type,misc]
+    """The safe loader with a bound on what aliases may expand to, checked on the composed node graph
+    (where an alias is one shared node) before anything is constructed or walked."""
+
+    def __init__(self, stream: Any) -> None:
+        super().__init__(stream)
+        self._expansion_limit = 2 * (len(stream) if isinstance(stream, str | bytes) else _UNKNOWN_LENGTH) \
+            + ALIAS_EXPANSION_ALLOWANCE
+
+    def get_single_node(self) -> yaml.Node | None:
+        node: yaml.Node | None = super().get_single_node()
+        if node is not None:
+            check_expansion(node, self._expansion_limit)
+        return node
+
+    def get_node(self) -> yaml.Node | None:
+        node: yaml.Node | None = super().get_node()
+        if node is not None:
+            check_expansion(node, self._expansion_limit)
+        return node
+
+
+# The one YAML loader of the project: libyaml's safe loader when available (much faster), else PyYAML's,
+# bounded against alias bombs.
+SAFE_LOADER: type[yaml.SafeLoader] = _BoundedSafeLoader
+
+
+def check_expansion(root: yaml.Node, limit: int) -> None:
+    """Raise YAMLExpansionError when ``root`` with every alias written out exceeds ``limit``
+    (nodes plus characters of scalars), or when an alias refers to a node that contains it.
+
+    Linear in the distinct nodes: each node's expanded size is computed once and reused.
+    """
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, finished = stack.pop()
+        key = id(node)
+        if finished:
+            open_nodes.discard(key)
+            if isinstance(node, yaml.ScalarNode):
+                size = 1 + len(node.value)
+            elif isinstance(node, yaml.SequenceNode):
+                size = 1 + sum(sizes[id(child)] for child in node.value)
+            else:
+                size = 1 + sum(sizes[id(k)] + sizes[id(v)] for k, v in node.value)
+            sizes[key] = size
+            continue
+        if key in sizes:
+            continue
+        if key in open_nodes:
+            raise YAMLExpansionError(problem="an alias refers to a node that contains it (a recursive "
+                                     "structure); write the value out", problem_mark=node.start_mark)
+        open_nodes.add(key)
+        stack.append((node, True))
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend((child, False) for child in reversed(node.value))
+        elif isinstance(node, yaml.MappingNode):
+            for k, v in reversed(node.value):
+                stack.append((v, False))
+                stack.append((k, False))
+    total = sizes[id(root)]
+    if total <= limit:
+        return
+    where, mark = "the document", root.start_mark
+    if isinstance(root, yaml.MappingNode):
+        biggest = max(root.value, key=lambda kv: sizes[id(kv[1])])
+        if isinstance(biggest[0], yaml.ScalarNode):
+            where, mark = f"the value of '{biggest[0].value[:60]}'", biggest[0].start_mark
+    raise YAMLExpansionError(
+        problem=f"anchors and aliases expand {where} to {total:,} nodes and characters, more than the "
+                f"{limit:,} this file may hold (an alias bomb?); write the values out instead of repeating aliases",
+        problem_mark=mark)
 # Strings containing any of these are written double-quoted, where YAML escapes them.
 _NEEDS_QUOTES = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff]")
 
@@ -144,7 +231,8 @@ def parse_artifact(text: str, rel: str = "<text>") -> Artifact:
         mark = getattr(err, "problem_mark", None)
         line = _line_at(front, mark.index) if mark is not None else None
         problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-        raise FrontmatterError(f"frontmatter is not valid YAML: {problem}", line=line) from None
+        what = "refused" if isinstance(err, YAMLExpansionError) else "is not valid YAML"
+        raise FrontmatterError(f"frontmatter {what}: {problem}", line=line) from None
     except (RecursionError, ValueError, OverflowError, TypeError) as err:
         key, line = _unreadable_value(front, node)
         where = f"the value of '{key}'" if key else "a value"
@@ -523,6 +611,9 @@ class ArtifactIndex:
 
 
 def _load_entry(path: Path, rel: str) -> IndexEntry:
+    too_large = size_refusal(path)
+    if too_large is not None:
+        return IndexEntry(rel, None, too_large)
     try:
         text = read_text_exact(path)
     except UnicodeDecodeError:
@@ -533,6 +624,18 @@ def _load_entry(path: Path, rel: str) -> IndexEntry:
         return IndexEntry(rel, parse_artifact(text, rel))
     except FrontmatterError as err:
         return IndexEntry(rel, None, err)
+
+
+def size_refusal(path: Path) -> FrontmatterError | None:
+    """The error for a file too large to be an artifact (it is then not read at all), else None."""
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return None  # the read reports it
+    if size <= MAX_ARTIFACT_BYTES:
+        return None
+    return FrontmatterError(f"file is {size:,} bytes; an artifact is at most {MAX_ARTIFACT_BYTES:,} (not read)",
+                            kind="unreadable")
 
 
 def read_text_exact(path: Path) -> str:

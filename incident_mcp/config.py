@@ -25,7 +25,7 @@ from pydantic import (
     model_validator,
 )
 
-from incident_mcp.artifacts import SAFE_LOADER
+from incident_mcp.artifacts import SAFE_LOADER, YAMLExpansionError
 from incident_mcp.errors import ConfigError
 
 MAX_CONFIG_BYTES = 1_000_000
@@ -511,7 +511,8 @@ def parse_config(text: str, path: Path) -> LoadedConfig:
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-        raise ConfigError(f"YAML syntax error: {problem}", file=path,
+        what = "YAML refused" if isinstance(err, YAMLExpansionError) else "YAML syntax error"
+        raise ConfigError(f"{what}: {problem}", file=path,
                           line=mark.line + 1 if mark is not None else None) from None
     except RecursionError:
         raise ConfigError("YAML is nested too deeply", file=path) from None

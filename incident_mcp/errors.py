@@ -16,6 +16,8 @@ IncidentMCPError            base: every error we raise on purpose; ``str(err)`` 
 
 from __future__ import annotations
 
+import errno
+import re
 from pathlib import Path
 
 
@@ -77,3 +79,26 @@ class TargetError(IncidentMCPError):
 
 class LearnError(IncidentMCPError):
     """A deploy record, a change lookup or a metrics request that cannot be answered as asked."""
+
+
+_TEMP_NAME = re.compile(r"^\.(.+)\.\d+\.[0-9a-f]{8}\.incident-mcp-tmp$")
+_OS_HINTS = {
+    errno.ENOSPC: "the disk is full",
+    errno.EDQUOT: "the disk quota is used up",
+    errno.EROFS: "the file system is mounted read-only",
+    errno.EACCES: "no permission",
+    errno.EPERM: "not permitted",
+    errno.EIO: "an I/O error from the disk",
+}
+
+
+def os_error_message(err: OSError) -> str:
+    """One line for a file-system failure (full disk, read-only mount, …): what happened, on which file,
+    and that nothing was changed (every write is atomic, so the old file is intact)."""
+    name = Path(str(err.filename)).name if err.filename else ""
+    temp = _TEMP_NAME.match(name)
+    where = f" writing {temp.group(1)}" if temp else (f" on {name}" if name else "")
+    hint = _OS_HINTS.get(err.errno or 0)
+    reason = err.strerror or str(err)
+    return (f"file system error{where}: {reason}" + (f" ({hint})" if hint and hint.lower() != reason.lower() else "")
+            + "; nothing was changed")

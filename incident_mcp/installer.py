@@ -228,13 +228,16 @@ def _read_sources(bundle: Path) -> dict[str, bytes]:
     return sources
 
 
+MAX_MANIFEST_BYTES = 1_000_000  # a hash per installed file
+
+
 def _load_manifest(ws: Workspace) -> dict[str, Any]:
     path = ws.root / STATE_DIR / MANIFEST
     if not path.is_file() or not ws.contains(path):
         return {}
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError):
+        data = json.loads(ws.read_state_file(path, MAX_MANIFEST_BYTES))
+    except (ValueError, RecursionError, WorkspaceError, OSError):
         return {}  # a damaged manifest only means we treat every differing file as the user's own
     files = data.get("files") if isinstance(data, dict) else None
     return {k: v for k, v in files.items() if isinstance(v, dict)} if isinstance(files, dict) else {}
@@ -243,7 +246,11 @@ def _load_manifest(ws: Workspace) -> dict[str, Any]:
 def _save_manifest(ws: Workspace, files: dict[str, Any]) -> bool:
     text = json.dumps({"version": 1, "files": dict(sorted(files.items()))}, indent=2, sort_keys=True) + "\n"
     path = ws.state_dir() / MANIFEST
-    if path.is_file() and path.read_text(encoding="utf-8") == text:
+    try:
+        same = ws.read_state_file(path, MAX_MANIFEST_BYTES) == text
+    except (OSError, WorkspaceError):  # missing, a link, too large: written afresh (the link itself replaced)
+        same = False
+    if same:
         return False
     atomic_write(path, text)
     return True

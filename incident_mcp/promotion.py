@@ -278,6 +278,7 @@ def _append_line(ws: Workspace, log_path: Path, line: str) -> None:
 # ---- crash recovery: the status line and its log line, both or neither ------------------------------------
 
 _PENDING_PREFIX = "pending-"
+MAX_PENDING_BYTES = 65_536  # a pending record is a path, a digest and one log line; anything bigger is not ours
 
 
 def _pending_path(ws: Workspace, rel: str) -> Path:
@@ -298,12 +299,13 @@ def _write_pending(pending: Path, rel: str, new_text: str, log_line: str, log_pa
 def _finish_pending(ws: Workspace, pending: Path) -> str | None:
     """Complete a promotion a crash cut short (call under the artifact's lock); returns the log line it added."""
     try:
-        record = json.loads(pending.read_text(encoding="utf-8"))
+        raw = ws.read_state_file(pending, MAX_PENDING_BYTES)
+        record = json.loads(raw)
         rel, digest, line = str(record["file"]), str(record["sha256"]), str(record["log_line"])
         offset = int(record["log_offset"])
     except FileNotFoundError:
         return None
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, RecursionError, IncidentMCPError):
         pending.unlink(missing_ok=True)  # not ours to understand; nothing can be done with it
         return None
     added = None

@@ -112,7 +112,8 @@ def _limits() -> RenderLimits:
 def _check_size(length: int, what: str) -> None:
     limit = _limits().max_string_chars
     if length > limit:
-        raise RenderLimitError(f"{what} would build a string of {length:,} characters (limit {limit:,})")
+        shown = f"{length:,}" if length < 10**18 else "more than 10^18"
+        raise RenderLimitError(f"{what} would build a string of {shown} characters (limit {limit:,})")
 
 
 def _check_int(value: Any, what: str) -> None:
@@ -169,6 +170,7 @@ def _precheck_filter(name: str, value: Any, args: tuple[Any, ...], kwargs: dict[
     return args
 
 
+MAX_INT_BITS = 100_000  # integers a template computes with '*' and '**' (about 30,000 decimal digits)
 _SMALL = 4096  # results up to this size are never checked (every limit is larger)
 _GROWING_FILTERS = frozenset({"center", "indent", "wordwrap", "replace", "format", "join"})
 
@@ -313,11 +315,16 @@ class TemplateEnvironment(ImmutableSandboxedEnvironment):
                 size = _sized(seq)
                 if size is not None and isinstance(count, int):
                     _check_size(size * max(count, 0), "'*' repetition")
-            if isinstance(left, int) and isinstance(right, int) and left.bit_length() + right.bit_length() > 100_000:
-                raise RenderLimitError("'*' would build an integer with more than 100,000 bits")
+            if isinstance(left, int) and isinstance(right, int) \
+                    and left.bit_length() + right.bit_length() > MAX_INT_BITS:
+                raise RenderLimitError(f"'*' would build an integer with more than {MAX_INT_BITS:,} bits")
         elif operator == "**":
             if isinstance(right, int) and abs(right) > 10_000 and isinstance(left, int | float) and abs(left) > 1:
                 raise RenderLimitError(f"'**' exponent {right:,} is larger than 10,000")
+            # (9 ** 9999) ** 9999 passes the exponent check but would take minutes: bound the result's size.
+            if isinstance(left, int) and isinstance(right, int) and right > 0 and abs(left) > 1 \
+                    and (abs(left).bit_length() - 1) * right > MAX_INT_BITS:
+                raise RenderLimitError(f"'**' would build an integer with more than {MAX_INT_BITS:,} bits")
         elif operator == "+":
             left_size, right_size = _sized(left), _sized(right)
             if left_size is not None and right_size is not None:
@@ -397,8 +404,12 @@ def _remember_record(kind: type) -> bool:
 def _guarded_range(*args: int) -> range:
     limits = _limits()
     result = range(*args)
-    if len(result) > limits.max_int_argument:
-        raise RenderLimitError(f"range() of {len(result):,} items is larger than {limits.max_int_argument:,}")
+    try:
+        shown = f"{len(result):,}" if len(result) > limits.max_int_argument else ""
+    except OverflowError:  # more items than fit a C size: far past the limit
+        shown = "more than 2^63"
+    if shown:
+        raise RenderLimitError(f"range() of {shown} items is larger than {limits.max_int_argument:,}")
     return result
 
 

@@ -34,7 +34,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -52,9 +52,10 @@ from incident_mcp.artifacts import (
     parse_artifact,
     read_text_exact,
     reference_ids,
+    size_refusal,
     split_frontmatter,
 )
-from incident_mcp.errors import ArtifactNotFoundError, PathEscapeError
+from incident_mcp.errors import ArtifactError, ArtifactNotFoundError, PathEscapeError
 from incident_mcp.workspace import Workspace, check_relative
 
 # Core modules that call register_rule / register_gate at import time (imported before each run).
@@ -196,6 +197,7 @@ class _Rule:
 
 
 _RULES: dict[str, _Rule] = {}
+MAX_PATHS = 1000  # paths or ids in one validation request
 
 
 def register_rule(match: RuleMatch, fn: RuleFn, *, name: str | None = None) -> Callable[[], None]:
@@ -321,8 +323,18 @@ class _Run:
         return sorted(targets)
 
     def resolve(self, paths: Sequence[str]) -> list[str]:
+        """The files the given paths and ids stand for, each once.
+
+        Inputs are bounded, de-duplicated and each folder walked at most once before anything is read:
+        ``["artifacts/"] * 1000`` (or a thousand links to one folder, or a folder and its subfolders) is one
+        walk, not a thousand.
+        """
+        if len(paths) > MAX_PATHS:
+            raise ArtifactError(f"{len(paths):,} paths given; at most {MAX_PATHS:,} (a folder stands for every "
+                                "file under it; give no path to check the whole workspace)")
         targets: list[str] = []
-        for given in paths:
+        walked: list[Path] = []  # real folders already walked
+        for given in dict.fromkeys(paths):
             if looks_like_id(given):
                 found = self.index.by_id.get(given)
                 if not found:
@@ -332,6 +344,10 @@ class _Run:
             path = self.ws.path(given)
             rel = PurePosixPath(*check_relative(given).parts).as_posix()
             if path.is_dir():
+                real = path.resolve()
+                if any(real == done or done in real.parents for done in walked):
+                    continue  # the same folder (by another spelling or link), or inside one already walked
+                walked.append(real)
                 targets.extend(p.relative_to(self.ws.root).as_posix() for p in iter_markdown_files(self.ws, path))
             elif path.is_file():
                 targets.append(rel)
@@ -344,6 +360,9 @@ class _Run:
         entry = self.by_rel.get(rel)
         if entry is not None and entry.artifact is not None:
             return _Doc(rel, entry.artifact.text, entry.artifact, None, True)
+        too_large = size_refusal(self.ws.path(rel))
+        if too_large is not None:
+            return _Doc(rel, None, None, too_large, is_artifact_file)
         try:
             text = read_text_exact(self.ws.path(rel))
         except UnicodeDecodeError:

@@ -13,6 +13,7 @@ import fcntl
 import os
 import re
 import secrets
+import stat
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -133,13 +134,30 @@ class Workspace:
         if not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
             raise PathEscapeError(f"lock name {name!r} is not a plain name")
         lock_path = self.state_dir() / f"{name}.lock"
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = _open_state_file(lock_path, os.O_RDWR | os.O_CREAT)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             yield
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
             os.close(fd)
+
+    def read_state_file(self, path: Path, limit: int) -> str:
+        """The UTF-8 text of a state file under ``.incident-mcp/``, never through a link and at most ``limit``
+        bytes (WorkspaceError otherwise); FileNotFoundError when it does not exist."""
+        if path.parent.resolve() != self.state_dir().resolve():
+            raise PathEscapeError(f"{path.name}: state files live directly under {STATE_DIR}/")
+        fd = _open_state_file(path, os.O_RDONLY)
+        try:
+            data = os.read(fd, limit + 1)
+        finally:
+            os.close(fd)
+        if len(data) > limit:
+            raise WorkspaceError(f"{STATE_DIR}/{path.name} is larger than {limit:,} bytes; not one of ours")
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise WorkspaceError(f"{STATE_DIR}/{path.name} is not UTF-8 text; not one of ours") from None
 
     def sweep_temp_files(self) -> list[Path]:
         """Remove temp files left by writers that died; returns what was removed.
@@ -160,6 +178,28 @@ class Workspace:
                     path.unlink()
                     removed.append(path)
         return removed
+
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
+
+
+def _open_state_file(path: Path, flags: int) -> int:
+    """Open a lock or state file without following a link at its name, and only if it is a regular file.
+
+    A link planted at ``.incident-mcp/x.lock`` would otherwise make the next writer create (or open) the
+    link's target, anywhere on the machine.
+    """
+    try:
+        fd = os.open(path, flags | _NOFOLLOW, 0o600)
+    except OSError as err:
+        if err.errno == errno.ELOOP or path.is_symlink():
+            raise WorkspaceError(f"{STATE_DIR}/{path.name} is a symbolic link; refusing to follow it "
+                                 "(remove it, it is not one of ours)") from None
+        raise
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise WorkspaceError(f"{STATE_DIR}/{path.name} is not a regular file; remove it (it is not one of ours)")
+    return fd
 
 
 def _temp_path(target: Path) -> Path:
@@ -190,10 +230,18 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def _write_temp(target: Path, data: bytes) -> Path:
+def _write_temp(target: Path, data: bytes, *, keep_from: Path | None = None) -> Path:
+    """A fsynced temp file beside ``target`` holding ``data``; with ``keep_from``, that file's permission
+    bits (and owner and group, where we may set them) are copied first, so a replace keeps them."""
     temp = _temp_path(target)
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o644)
     try:
+        if keep_from is not None:
+            try:
+                _copy_owner_and_mode(fd, keep_from)
+            except BaseException:
+                os.close(fd)
+                raise
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -205,13 +253,28 @@ def _write_temp(target: Path, data: bytes) -> Path:
     return temp
 
 
+def _copy_owner_and_mode(fd: int, source: Path) -> None:
+    """Give the open temp file ``source``'s permission bits, and its owner and group when allowed to."""
+    try:
+        info = source.lstat()
+    except FileNotFoundError:
+        return
+    if not stat.S_ISREG(info.st_mode):
+        return
+    if (info.st_uid, info.st_gid) != (os.geteuid(), os.getegid()):
+        with contextlib.suppress(OSError):  # only root may give a file away; a group we belong to is fine
+            os.fchown(fd, info.st_uid if os.geteuid() == 0 else -1, info.st_gid)
+    os.fchmod(fd, stat.S_IMODE(info.st_mode))
+
+
 def atomic_write(target: Path, text: str) -> None:
     """Replace ``target`` with ``text`` atomically: temp file, fsync, rename, fsync the folder.
 
-    On any failure (disk full, I/O error) the old file is left untouched and the temp file removed.
+    On any failure (disk full, I/O error) the old file is left untouched and the temp file removed. The
+    file keeps its permission bits (and owner and group where possible): a record set to 0600 stays 0600.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
-    temp = _write_temp(target, text.encode("utf-8"))
+    temp = _write_temp(target, text.encode("utf-8"), keep_from=target)
     try:
         temp.replace(target)
     except BaseException:

@@ -186,6 +186,13 @@ HOSTILE = {
                      "{% endfor %}", "output is longer"),
     "mutate-context": ("{% set l = [1] %}{{ l.append(2) }}", "unsafe"),
     "big-power": ("{{ 2 ** 1000000000 }}", "exponent"),
+    "power-tower": ("{% set boom = (9 ** 9999) ** 9999 %}", "bits"),
+    "power-of-a-huge-base": ("{% set big = 2 ** 9000 %}{{ big ** 200 }}", "bits"),
+    "squaring-loop": ("{% set ns = namespace(x=9 ** 9999) %}{% for i in range(40) %}{% set ns.x = ns.x * ns.x %}"
+                      "{% endfor %}", "bits"),
+    "repeat-by-huge-int": ("{{ 'x' * (9 ** 9999) }}", "'*' repetition"),
+    "range-of-huge-int": ("{% for i in range(9 ** 9999) %}{% endfor %}", "range()"),
+    "print-huge-int": ("{{ 9 ** 9999 }}", "digits"),
 }
 
 

@@ -230,7 +230,7 @@ def test_status_without_services_or_urls_is_a_one_line_error(company_os_ws: Path
 def script(*args: str, env: dict[str, str] | None = None, path: Path = SCRIPT,
            timeout: float = 60) -> subprocess.CompletedProcess[str]:
     return subprocess.run(["bash", str(path), *args], capture_output=True, text=True, timeout=timeout,
-                          env=env or cli_env(), check=False, cwd="/")
+                          env=env or cli_env(PYTHON=sys.executable), check=False, cwd="/")
 
 
 def test_the_script_prints_company_os_usage_and_exits_0_on_help() -> None:
@@ -302,3 +302,27 @@ def test_the_script_runs_from_a_copy_in_a_company_os_repo_when_the_package_is_in
     missing = script(f"{base}/ok", path=copy, env=cli_env(PATH=bare_path, PYTHON="false"))
     assert missing.returncode == 2
     assert "incident-mcp is not installed" in missing.stderr
+
+
+PLANTED = "import sys\nprint('PLANTED CODE RAN')\nsys.exit(0)\n"
+
+
+def test_the_script_never_runs_an_incident_mcp_folder_planted_beside_it_or_in_the_current_folder(
+        tmp_path: Path, base: str, farm: ServerFarm) -> None:
+    repo = tmp_path / "repo"
+    copy = repo / "tools" / "ops" / "status-check.sh"
+    copy.parent.mkdir(parents=True)
+    shutil.copy(SCRIPT, copy)
+    for folder in (repo / "incident_mcp", repo / "tools" / "ops" / "incident_mcp"):
+        folder.mkdir()
+        (folder / "__init__.py").write_text(PLANTED)
+        (folder / "__main__.py").write_text(PLANTED)
+    env = {k: v for k, v in cli_env(PYTHON=sys.executable).items() if k != "PYTHONPATH"}
+    with_command = dict(env, PATH=os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]))
+    without_command = dict(env, PATH=os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep)
+                                                     if not (Path(p) / "incident-mcp").exists()))
+    for run_env in (with_command, without_command):
+        done = subprocess.run(["bash", str(copy), farm.refused_url()], capture_output=True, text=True, timeout=60,
+                              env=run_env, check=False, cwd=repo)
+        assert "PLANTED" not in done.stdout + done.stderr
+        assert done.returncode == 2 and "CONNECTION FAILED" in done.stdout, done.stdout + done.stderr

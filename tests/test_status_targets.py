@@ -6,13 +6,17 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from mcp import Client
 
 from incident_mcp.config import CompanyConfig, Expectations
 from incident_mcp.errors import ConfigError, TargetError
+from incident_mcp.server.app import build_server
 from incident_mcp.status import CheckTarget, TargetPolicy, check_targets, select_targets
 from incident_mcp.status.addresses import canonical_host, non_public_category, parse_ip, parse_ipv4_loose
 from tests.http_fixtures import ServerFarm
@@ -100,11 +104,13 @@ def _config(services: list[dict[str, object]], allow: list[str] | None = None) -
                                                                "allow_private_targets": allow or []}})
 
 
-def test_the_agent_policy_allows_declared_hosts_and_allow_listed_networks_only() -> None:
+def test_the_agent_policy_allows_declared_origins_and_allow_listed_hosts_and_networks_only() -> None:
     policy = TargetPolicy.for_agent(_config([{"name": "api", "url": "http://10.0.0.7:8080/health"}],
                                             allow=["192.168.50.0/24", "db.internal", "fd12::1"]))
     loopback = ipaddress.ip_address("127.0.0.1")
-    assert policy.refusal("10.0.0.7", ipaddress.ip_address("10.0.0.7")) is None
+    assert policy.refusal("10.0.0.7", ipaddress.ip_address("10.0.0.7"), scheme="http", port=8080) is None
+    for scheme, port in (("http", 80), ("https", 8080), (None, 8080), ("http", None)):
+        assert policy.refusal("10.0.0.7", ipaddress.ip_address("10.0.0.7"), scheme=scheme, port=port) is not None
     assert policy.refusal("db.internal", loopback) is None  # an allow-listed name, whatever it resolves to
     assert policy.refusal("printer", ipaddress.ip_address("192.168.50.20")) is None
     assert policy.refusal("x", ipaddress.ip_address("fd12::1")) is None
@@ -165,3 +171,57 @@ def test_a_declared_loopback_service_and_an_allow_listed_network_are_probed(farm
         target = CheckTarget(name="x", url=f"http://127.0.0.1:{port}/ok", expect=Expectations(timeout_ms=2000))
         report = asyncio.run(check_targets([target], policy=policy))
         assert report.services[0].state == "up"
+
+
+# ---- a declared service allows its origin (scheme, host, port), not its whole host ---------------------------
+
+
+def _check(urls: list[str], policy: TargetPolicy) -> list[tuple[str, str, str]]:
+    targets = [CheckTarget(name=u, url=u, expect=Expectations(timeout_ms=2000)) for u in urls]
+    report = asyncio.run(check_targets(targets, policy=policy))
+    return [(r.name, r.state, r.reason) for r in report.services]
+
+
+def test_a_declared_service_allows_its_own_origin_and_no_other_port_scheme_or_spelling(farm: ServerFarm) -> None:
+    declared_base, other_base = farm.serve(), farm.serve()
+    port, other = declared_base.rsplit(":", 1)[1], other_base.rsplit(":", 1)[1]
+    policy = TargetPolicy.for_agent(_config([{"name": "local", "url": f"http://127.0.0.1:{port}/health"}]))
+    before = farm.hits["/ok"]
+    same_origin = [f"http://127.0.0.1:{port}/ok", f"http://0x7f.1:{port}/ok", f"http://2130706433:{port}/ok"]
+    assert [state for _, state, _ in _check(same_origin, policy)] == ["up"] * 3
+    assert farm.hits["/ok"] == before + 3
+    probes = [f"http://127.0.0.1:{other}/ok", f"http://0x7f.1:{other}/admin/delete?all=1",
+              f"http://2130706433:{other}/ok", f"https://127.0.0.1:{port}/ok", "http://127.0.0.1:80/admin",
+              f"http://localhost:{port}/ok"]
+    results = _check(probes, policy)
+    assert [(state, reason) for _, state, reason in results] == [("unknown", "blocked")] * len(probes), results
+    assert farm.hits["/ok"] == before + 3
+
+
+def test_a_redirect_from_a_declared_origin_to_another_port_of_the_host_is_not_followed(farm: ServerFarm) -> None:
+    declared_base, other_base = farm.serve(), farm.serve()
+    port, other = declared_base.rsplit(":", 1)[1], other_base.rsplit(":", 1)[1]
+    policy = TargetPolicy.for_agent(_config([{"name": "local", "url": f"http://127.0.0.1:{port}/health"}]))
+    before = farm.hits["/ok"]
+    for spelled in ("127.0.0.1", "2130706433", "0x7f.1"):
+        url = f"http://127.0.0.1:{port}/redirect?to=http://{spelled}:{other}/ok"
+        [(_, state, reason)] = _check([url], policy)
+        assert (state, reason) == ("unknown", "blocked")
+    [(_, state, _)] = _check([f"http://127.0.0.1:{port}/redirect?to=/ok"], policy)
+    assert state == "up"
+    assert farm.hits["/ok"] == before + 1
+
+
+def test_check_status_over_mcp_keeps_the_agent_to_the_declared_origin(farm: ServerFarm, tmp_path: Path) -> None:
+    declared_base, other_base = farm.serve(), farm.serve()
+    (tmp_path / "company.config.yaml").write_text(
+        f"incident_response:\n  services:\n    - name: local\n      url: {declared_base}/ok\n", encoding="utf-8")
+
+    async def run() -> Any:
+        async with Client(build_server(str(tmp_path), read_only=True)) as client:
+            return await client.call_tool("check_status", {"urls": [f"{declared_base}/ok", f"{other_base}/ok"]})
+
+    result = asyncio.run(run())
+    states = {s["name"]: (s["state"], s.get("reason")) for s in result.structured_content["services"]}
+    assert states["local"][0] == "up"
+    assert states[f"{other_base}/ok"] == ("unknown", "blocked")

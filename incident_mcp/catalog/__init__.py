@@ -33,7 +33,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from incident_mcp.artifacts import SAFE_LOADER
+from incident_mcp.artifacts import SAFE_LOADER, YAMLExpansionError
 from incident_mcp.catalog.models import (
     KINDS,
     Alerting,
@@ -215,8 +215,9 @@ def _read_yaml(path: Path) -> Any:
         mark = getattr(err, "problem_mark", None)
         where = f"{path.name}:{mark.line + 1}" if mark is not None else path.name
         problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-        raise CatalogError(f"catalog file {where}: YAML syntax error: {problem}") from None
-    except (OSError, UnicodeDecodeError) as err:
+        what = "YAML refused" if isinstance(err, YAMLExpansionError) else "YAML syntax error"
+        raise CatalogError(f"catalog file {where}: {what}: {problem}") from None
+    except (OSError, UnicodeDecodeError, RecursionError) as err:
         raise CatalogError(f"catalog file {path.name}: cannot read: {err}") from None
 
 

@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from incident_mcp import changes, incidents
+from incident_mcp.artifacts import SAFE_LOADER
 from incident_mcp.cli.common import add_workspace_option, paint, print_json, workspace_from
 from incident_mcp.errors import IncidentError
 from incident_mcp.incidents.comms import COMM_KINDS
@@ -293,9 +294,11 @@ def _read_input(source: str) -> dict[str, Any]:
         except (OSError, UnicodeDecodeError) as err:
             raise IncidentError(f"{source}: cannot read ({err})") from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=SAFE_LOADER)  # noqa: S506 - the bounded safe loader
     except yaml.YAMLError as err:
         raise IncidentError(f"{source}: not valid YAML/JSON ({str(err).splitlines()[0]})") from None
+    except RecursionError:
+        raise IncidentError(f"{source}: nested too deeply") from None
     if data is None:
         return {}
     if not isinstance(data, dict):

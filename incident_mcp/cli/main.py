@@ -23,7 +23,7 @@ from incident_mcp.cli import (
     statuspage_cmds,
 )
 from incident_mcp.cli.common import error
-from incident_mcp.errors import IncidentMCPError
+from incident_mcp.errors import IncidentMCPError, os_error_message
 from incident_mcp.promotion import recover_promotions
 from incident_mcp.workspace import Workspace
 
@@ -89,4 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         sys.stderr.close()
         return 1
+    except OSError as err:  # a full disk, a read-only mount: one line, and the data is intact (atomic writes)
+        error(os_error_message(err))
+        return 2
     return code

@@ -20,6 +20,8 @@ from incident_mcp.incidents.next_actions import NextAction, TriageItem, next_act
 from incident_mcp.incidents.record import (
     ID_RE,
     INCIDENT_DIR,
+    MAX_EVENT_BYTES,
+    MAX_ID_NUMBER,
     MAX_LIST,
     ClosedAs,
     IncidentRecord,
@@ -189,13 +191,14 @@ def open_incident(ws: Workspace, *, title: str, severity: str, summary: str = ""
     taken = {int(m.group(1)) for ident in known if (m := ID_RE.match(ident))}
     with ws.lock("incident-ids"):
         taken |= {number for number, _ in incident_files(ws)}
-        number = max(taken, default=0) + 1
+        number = next_free_number(taken)
         for _attempt in range(MAX_ID_ATTEMPTS):
             record = record.model_copy(update={"id": format_id(number)})
             rel = f"{INCIDENT_DIR}/{record.id}-{slug}.md"
             if create_exclusive(ws.path(rel), _initial_text(record, now, tags)):
                 break
-            number += 1
+            taken.add(number)
+            number = next_free_number(taken)
         else:
             raise IncidentError(f"could not allocate an incident id after {MAX_ID_ATTEMPTS} attempts")
     due = detected + LEVELS[record.severity].resolution_target
@@ -246,6 +249,15 @@ def _existing_incident(ws: Workspace, incident_id: str, what: str) -> str:
     if not any(number == int(wanted[4:]) for number, _ in incident_files(ws)):
         raise IncidentError(f"{what}: no incident {wanted} (list_incidents shows them)")
     return wanted
+
+
+def next_free_number(taken: set[int]) -> int:
+    """One more than the highest id in use, or, when that would pass INC-999999999999 (an id planted at the
+    top of the range), one more than the highest id below it that has a free successor."""
+    for number in sorted(taken, reverse=True):
+        if number < MAX_ID_NUMBER and number + 1 not in taken:
+            return number + 1
+    return 1 if 1 not in taken else min(set(range(1, len(taken) + 2)) - taken)
 
 
 def _initial_text(record: IncidentRecord, now: dt.datetime, tags: list[str]) -> str:
@@ -373,6 +385,12 @@ def update_incident(ws: Workspace, incident_id: str, *, event: UpdateEventKind |
             added = [TimelineEvent.model_validate(item) for item in raw]
         except ValidationError as err:
             raise IncidentError(validation_message(err)) from None
+        for item in added:
+            size = len(item.text.encode("utf-8", "surrogatepass")) + len((item.channel or "").encode("utf-8",
+                                                                                                     "surrogatepass"))
+            if size > MAX_EVENT_BYTES:
+                raise IncidentError(f"{item.kind} text is {size:,} bytes as UTF-8; one timeline event holds at most "
+                                    f"{MAX_EVENT_BYTES:,} bytes (keep long logs in a file and give its path or link)")
         timeline = list(record.timeline)
         for item in added:
             timeline = insert_event(timeline, item)

@@ -17,6 +17,8 @@ from incident_mcp.incidents.next_actions import NextAction, next_actions
 from incident_mcp.incidents.postmortem import postmortem_missing
 from incident_mcp.incidents.record import (
     ID_RE,
+    INCIDENT_DIR,
+    MAX_ID_DIGITS,
     MAX_RECORD_BYTES,
     STATES,
     Incident,
@@ -28,6 +30,7 @@ from incident_mcp.incidents.record import (
     format_timestamp,
     incident_files,
     json_safe,
+    long_id_files,
     parse_timestamp,
     read_incident,
     read_incident_file,
@@ -125,7 +128,9 @@ def _summary(ws: Workspace, number: int, path: Path) -> IncidentSummary:
 
 def _summaries(ws: Workspace) -> tuple[list[IncidentSummary], list[str]]:
     found: list[IncidentSummary] = []
-    skipped: list[str] = []
+    skipped: list[str] = [f"{INCIDENT_DIR}/{name[:60]}…: more than {MAX_ID_DIGITS} digits; incident ids are "
+                          f"INC- and 3 to {MAX_ID_DIGITS} digits, so this file is not read"
+                          for name in long_id_files(ws)]
     for number, path in incident_files(ws):
         try:
             found.append(_summary(ws, number, path))

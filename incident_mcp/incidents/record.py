@@ -23,13 +23,22 @@ from incident_mcp.severity import Severity, StatusRollup
 from incident_mcp.workspace import Workspace, is_temp_name
 
 INCIDENT_DIR = "artifacts/decision-memos"
-ID_RE = re.compile(r"^INC-([0-9]{3,})$")  # ASCII digits only: "INC-٠٠١" is not INC-001
-FILE_RE = re.compile(r"^INC-([0-9]{3,})(?:-[a-z0-9-]*)?\.md$")
-MAX_ID_DIGITS = 12  # an id given by a caller; longer ones are refused before any int() or file name
+MAX_ID_DIGITS = 12  # an id has 3 to 12 digits, wherever it comes from; longer ones are never int()-ed
+MAX_ID_NUMBER = 10**MAX_ID_DIGITS - 1
+# ASCII digits only: "INC-٠٠١" is not INC-001. Ids and file names outside these rules are not incidents.
+ID_RE = re.compile(rf"^INC-([0-9]{{3,{MAX_ID_DIGITS}}})$")
+FILE_RE = re.compile(rf"^INC-([0-9]{{3,{MAX_ID_DIGITS}}})(?:-[a-z0-9-]*)?\.md$")
+LONG_ID_RE = re.compile(rf"^INC-[0-9]{{{MAX_ID_DIGITS + 1},}}(?:-|\.md$|$)")  # looks like one, too many digits
 MAX_TEXT = 200_000  # characters in one free-text field: room for a pasted stack trace, not a core dump
 MAX_LIST = 200  # items in one list field (services, factors, actions)
 SLUG_MAX = 48
 MAX_RECORD_BYTES = 16_000_000  # refuse to load a record larger than this (it is not one we wrote)
+# What the tools write stays far below what the reader accepts, so a record they wrote can always be read,
+# updated and resolved: one event holds at most MAX_EVENT_BYTES of text; a change that would grow the record
+# past MAX_RECORD_WRITE_BYTES is refused, except the one resolution, which may use the rest of the room
+# (one event, even escaped and repeated in the body's timeline table, is far smaller than that room).
+MAX_EVENT_BYTES = 262_144
+MAX_RECORD_WRITE_BYTES = 8_000_000
 
 IncidentState = Literal["investigating", "identified", "monitoring", "resolved"]
 STATES: tuple[IncidentState, ...] = ("investigating", "identified", "monitoring", "resolved")
@@ -367,6 +376,15 @@ def incident_files(ws: Workspace) -> Iterator[tuple[int, Path]]:
             if not entry.is_symlink() or ws.contains(path):
                 found.append((int(match.group(1)), path))
     yield from sorted(found)
+
+
+def long_id_files(ws: Workspace) -> list[str]:
+    """Names in the records folder that look like incident files but have more digits than an id may."""
+    folder = incident_dir(ws)
+    if not folder.is_dir():
+        return []
+    with os.scandir(folder) as listing:
+        return sorted(entry.name for entry in listing if LONG_ID_RE.match(entry.name))
 
 
 def find_incident_file(ws: Workspace, incident_id: str) -> Path:

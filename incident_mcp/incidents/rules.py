@@ -13,7 +13,16 @@ from incident_mcp.artifacts import Artifact
 from incident_mcp.errors import IncidentError
 from incident_mcp.incidents.events import replay
 from incident_mcp.incidents.postmortem import postmortem_missing
-from incident_mcp.incidents.record import FILE_RE, ID_RE, INCIDENT_DIR, IncidentRecord, format_id, record_from_meta
+from incident_mcp.incidents.record import (
+    FILE_RE,
+    ID_RE,
+    INCIDENT_DIR,
+    LONG_ID_RE,
+    MAX_ID_DIGITS,
+    IncidentRecord,
+    format_id,
+    record_from_meta,
+)
 from incident_mcp.promotion import register_gate
 from incident_mcp.validation import Problem, RuleInput, register_rule
 
@@ -25,6 +34,9 @@ def is_incident_record(artifact: Artifact) -> bool:
 
 def incident_record_problems(artifact: Artifact) -> list[str]:
     """What is wrong with an incident record beyond Company OS's generic rules (empty: nothing)."""
+    if artifact.id and LONG_ID_RE.match(artifact.id) and artifact.meta.get("type") == "decision-memo":
+        return [f"id {artifact.id[:20]}… has more than {MAX_ID_DIGITS} digits; incident ids are INC- and 3 to "
+                f"{MAX_ID_DIGITS} digits (this record is not read as an incident)"]
     if not is_incident_record(artifact):
         return []
     try:

@@ -14,7 +14,15 @@ from incident_mcp.errors import IncidentError
 from incident_mcp.incidents.document import refresh_body
 from incident_mcp.incidents.events import replay
 from incident_mcp.incidents.frontmatter import frontmatter_update
-from incident_mcp.incidents.record import Incident, IncidentRecord, check_incident_id, merged_meta, read_incident
+from incident_mcp.incidents.record import (
+    MAX_RECORD_BYTES,
+    MAX_RECORD_WRITE_BYTES,
+    Incident,
+    IncidentRecord,
+    check_incident_id,
+    merged_meta,
+    read_incident,
+)
 from incident_mcp.workspace import Workspace, atomic_write
 
 
@@ -52,6 +60,17 @@ def settle(record: IncidentRecord) -> IncidentRecord:
     })
 
 
+def check_record_size(incident: Incident, record: IncidentRecord, size: int) -> None:
+    """Refuse (IncidentError) a write the reader could not read back, or one that would leave no room to resolve."""
+    resolving = incident.record.resolved_at is None and record.resolved_at is not None
+    limit = MAX_RECORD_BYTES if resolving else MAX_RECORD_WRITE_BYTES
+    if size > limit and size > len(incident.artifact.text.encode("utf-8")):
+        raise IncidentError(
+            f"{incident.rel}: this change would grow the record to {size:,} bytes; a record holds at most "
+            f"{MAX_RECORD_WRITE_BYTES:,} (the rest is kept for its resolution). Nothing was written: keep long "
+            "material (logs, dumps) in a file and link it; the record can still be resolved")
+
+
 def save(ws: Workspace, incident: Incident, record: IncidentRecord, *, force: bool = False) -> Saved:
     """Write ``record`` over ``incident``'s file: frontmatter rewritten as data, blocks refreshed, the rest kept."""
     record = settle(record)
@@ -62,6 +81,7 @@ def save(ws: Workspace, incident: Incident, record: IncidentRecord, *, force: bo
     meta = merged_meta(incident.artifact.meta, record)
     front, _body, _line = split_frontmatter(incident.artifact.text)
     text = frontmatter_update(front, incident.artifact.meta, meta) + merged.text
+    check_record_size(incident, record, len(text.encode("utf-8")))
     atomic_write(ws.path(incident.rel), text)
     warnings = [f"block {name!r} was edited by hand and kept; the frontmatter has the change (pass force to "
                 "regenerate the block)" for name in merged.kept_edited]

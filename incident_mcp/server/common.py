@@ -5,12 +5,11 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 from mcp.server.mcpserver.exceptions import ToolError
 
 from incident_mcp.config import LoadedConfig, load_config
-from incident_mcp.errors import IncidentMCPError
+from incident_mcp.errors import IncidentMCPError, os_error_message
 from incident_mcp.workspace import Workspace
 
 
@@ -38,5 +37,4 @@ def tool_errors() -> Iterator[None]:
     except IncidentMCPError as err:
         raise ToolError(str(err)) from err
     except OSError as err:
-        where = f" ({Path(err.filename).name})" if err.filename else ""
-        raise ToolError(f"file system error{where}: {err.strerror or err}") from err
+        raise ToolError(os_error_message(err)) from err

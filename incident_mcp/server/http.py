@@ -3,8 +3,10 @@
 Why our own middleware: one place, tested end to end, that runs before anything of the SDK's. It refuses
 a foreign ``Host`` (DNS rebinding: a web page that rebinds its name to 127.0.0.1 still sends its own
 name), a foreign ``Origin`` (a browser page calling us cross-site), a missing or wrong bearer token
-(compared in constant time, never logged), and oversized bodies. Listening on anything but loopback
-without a token is refused at start-up.
+(compared in constant time, never logged), oversized bodies and bodies that do not arrive in time. Only a
+request that passed all of that takes one of the shared request slots, and a connection slow to send its
+headers is closed (``connections.py``). Listening on anything but loopback without a token is refused at
+start-up.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from incident_mcp.errors import ConfigError
@@ -34,7 +37,8 @@ DEFAULT_PORT = 8765
 DEFAULT_MAX_BODY = 1024 * 1024
 MIN_TOKEN_CHARS = 32
 MCP_PATH = "/mcp"
-MAX_CONCURRENT_CONNECTIONS = 64
+MAX_CONCURRENT_REQUESTS = 64  # authenticated requests handled at once; more get 503 at once
+BODY_TIMEOUT = 15.0  # seconds to receive a whole request body once its headers are in
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
 _BAD_HOST_CHARS = frozenset("@/\\?# \t")
 
@@ -139,14 +143,20 @@ def _digest(value: bytes) -> bytes:
 
 
 class HttpGuard:
-    """ASGI middleware: Host allow-list (421), Origin allow-list (403), bearer token (401), body limit (413)."""
+    """ASGI middleware: Host allow-list (421), Origin allow-list (403), bearer token (401), body limit (413),
+    body deadline (408), and the shared request slots (503), which only requests that passed every check take.
+    """
 
-    def __init__(self, app: ASGIApp, *, host_rules: frozenset[HostRule], token: str | None, max_body: int) -> None:
+    def __init__(self, app: ASGIApp, *, host_rules: frozenset[HostRule], token: str | None, max_body: int,
+                 max_active: int = MAX_CONCURRENT_REQUESTS, body_timeout: float = BODY_TIMEOUT) -> None:
         self.app = app
         self.host_rules = host_rules
         # Only a digest is kept: comparing digests is constant time and independent of the token's length.
         self._token_digest = _digest(token.encode("utf-8")) if token is not None else None
         self.max_body = max_body
+        self.max_active = max_active
+        self.body_timeout = body_timeout
+        self._active = 0  # one event loop: a plain counter is enough
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -167,11 +177,25 @@ class HttpGuard:
                            f"request body too large (limit {self.max_body} bytes)" if declared.isdigit()
                            else "malformed Content-Length")
             return
-        buffered = await self._read_body(receive)
+        buffered: list[Message] | None = None
+        with anyio.move_on_after(self.body_timeout) as reading:
+            buffered = await self._read_body(receive)
+        if reading.cancelled_caught:
+            await _respond(send, 408, f"request body not received within {self.body_timeout:g} s",
+                           [(b"connection", b"close")])
+            return
         if buffered is None:
             await _respond(send, 413, f"request body too large (limit {self.max_body} bytes)")
             return
-        await self.app(scope, _replay(buffered, receive), send)
+        if self._active >= self.max_active:
+            await _respond(send, 503, f"busy: {self.max_active} requests in progress; retry in a moment",
+                           [(b"retry-after", b"1")])
+            return
+        self._active += 1
+        try:
+            await self.app(scope, _replay(buffered, receive), send)
+        finally:
+            self._active -= 1
 
     def _refusal(self, headers: dict[str, str]) -> tuple[int, str, list[tuple[bytes, bytes]]] | None:
         host = headers.get("host", "")
@@ -295,8 +319,9 @@ def _bind(host: str, port: int) -> socket.socket:
 
 def serve_http(server: MCPServer, settings: HttpSettings, *, read_only: bool = False) -> None:
     """Check the settings, bind, announce the URL on stderr, and serve until interrupted."""
-    import anyio
     import uvicorn
+
+    from incident_mcp.server.connections import DeadlineH11Protocol
 
     settings.check()
     sock = _bind(settings.host, settings.port)
@@ -313,7 +338,9 @@ def serve_http(server: MCPServer, settings: HttpSettings, *, read_only: bool = F
         access_log=False,  # access lines would be the only place request headers could leak
         proxy_headers=False,
         server_header=False,
-        limit_concurrency=MAX_CONCURRENT_CONNECTIONS,
+        # No limit_concurrency: uvicorn counts every open connection, authenticated or not, so slow clients
+        # filled it; HttpGuard counts requests after their checks, DeadlineH11Protocol bounds the rest.
+        http=DeadlineH11Protocol,
         timeout_keep_alive=5,
         timeout_graceful_shutdown=3,
         lifespan="on",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import anyio
 from mcp.server import MCPServer
 from mcp_types import ToolAnnotations
 from pydantic import Field
@@ -23,7 +24,7 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
                                     read_only_hint=False, destructive_hint=False, idempotent_hint=True,
                                     open_world_hint=False),
     )
-    def generate_runbook_tool(
+    async def generate_runbook_tool(
         dry_run: Annotated[bool, Field(description="write nothing; return what would change (a summary with the "
                                                    "diff of changed blocks)")] = False,
         full_text: Annotated[bool, Field(description="with dry_run: also each file's whole new text and the "
@@ -42,4 +43,7 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
         "action": "updated", "blocks_updated": ["rollback"], "diff": "--- a/..."}], "gaps": [...]}
         """
         with tool_errors():
-            return generate_runbook(ctx.workspace(), dry_run=dry_run, force=force, full=full_text)
+            # Rendering runs workspace templates (bounded, but up to seconds): off the event loop, so one
+            # call cannot stall every other request the server is answering.
+            return await anyio.to_thread.run_sync(
+                lambda: generate_runbook(ctx.workspace(), dry_run=dry_run, force=force, full=full_text))

@@ -59,7 +59,8 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
                         "services, unless urls are given", max_length=200)] = None,
         urls: Annotated[list[str] | None, Field(
             description="extra http(s) URLs to check; only public addresses unless the config declares the "
-                        "host (services or allow_private_targets)", max_length=50)] = None,
+                        "origin (a service's scheme, host and port) or the host (allow_private_targets)",
+            max_length=50)] = None,
         incident_id: Annotated[str | None, Field(
             description="INC-NNN: append the result to that incident's timeline (the only write)",
             pattern=r"^INC-\d{3,}$")] = None,

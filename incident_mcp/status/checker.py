@@ -324,7 +324,7 @@ class Checker:
         visited = {str(url)}
         while True:
             progress.url = str(url)
-            refusal = self.policy.literal_refusal(url.host)
+            refusal = self.policy.url_refusal(url)
             if refusal:
                 return self._blocked(start, progress, refusal)
             request = httpx.Request("GET", url, headers=self._headers)

@@ -1,8 +1,12 @@
 """What may be probed: targets from the config or from URLs, and the policy for private addresses.
 
-The agent's ad-hoc URLs may reach only public addresses; a service declared in the config (or a host or
-network listed in ``incident_response.allow_private_targets``) may be anywhere, because the person who
-wrote the config chose it. A human's own URLs on the command line use the permissive policy.
+The agent's ad-hoc URLs may reach only public addresses. A service declared in the config may be anywhere,
+because the person who wrote the config chose it, but what it allows is exactly its origin (scheme, host and
+port), not its whole host: declaring ``http://127.0.0.1:18080/health`` must not let the agent probe
+``http://127.0.0.1:80/admin`` or the MCP server's own port. A host or network listed in
+``incident_response.allow_private_targets`` is allowed whole (every port), because that is what it says.
+Redirects are checked hop by hop with the same rule. A human's own URLs on the command line use the
+permissive policy.
 """
 
 from __future__ import annotations
@@ -50,6 +54,7 @@ class TargetPolicy:
     block_private: bool = True
     allowed_hosts: frozenset[str] = frozenset()
     allowed_networks: tuple[IPNetwork, ...] = field(default_factory=tuple)
+    allowed_origins: frozenset[Origin] = frozenset()
 
     @classmethod
     def permissive(cls) -> TargetPolicy:
@@ -62,7 +67,8 @@ class TargetPolicy:
         if config is None:
             return cls()
         section = config.incident_response
-        hosts = {canonical_host(httpx.URL(s.url).host) for s in section.services}
+        origins = {origin_of(httpx.URL(s.url)) for s in section.services}
+        hosts: set[str] = set()
         networks: list[IPNetwork] = []
         for index, entry in enumerate(section.allow_private_targets):
             text = entry.strip()
@@ -76,26 +82,53 @@ class TargetPolicy:
                                   "(e.g. 10.0.0.0/8)",
                                   field=f"incident_response.allow_private_targets[{index}]")
             hosts.add(canonical_host(text))
-        return cls(block_private=True, allowed_hosts=frozenset(hosts), allowed_networks=tuple(networks))
+        return cls(block_private=True, allowed_hosts=frozenset(hosts), allowed_networks=tuple(networks),
+                   allowed_origins=frozenset(origins))
 
-    def refusal(self, host: str, address: IPAddress) -> str | None:
-        """Why connecting to ``address`` (resolved from ``host``) is refused, or None if allowed."""
+    def refusal(self, host: str, address: IPAddress, *, scheme: str | None = None,
+                port: int | None = None) -> str | None:
+        """Why connecting to ``address`` (resolved from ``host``, for ``scheme://host:port``) is refused, or None.
+
+        A declared service's origin allows only that scheme, host and port; without both, it allows nothing.
+        """
         if not self.block_private:
             return None
         category = non_public_category(address)
         if category is None:
             return None
-        if canonical_host(host) in self.allowed_hosts:
+        name = canonical_host(host)
+        if name in self.allowed_hosts:
             return None
         if any(address.version == net.version and address in net for net in self.allowed_networks):
             return None
+        if scheme is not None and port is not None and (scheme.lower(), name, port) in self.allowed_origins:
+            return None
+        declared = sorted(f"{s}://{h}:{p}" for s, h, p in self.allowed_origins if h == name)
+        if declared:
+            return (f"{address} is a {category} address; on this host only the declared "
+                    f"origin{'s' if len(declared) > 1 else ''} {', '.join(declared)} may be checked (a declared "
+                    "service allows its scheme, host and port, not the whole host)")
         return (f"{address} is a {category} address; only services declared in incident_response.services "
-                "or hosts in allow_private_targets may be private")
+                "(their exact scheme, host and port) or hosts in allow_private_targets may be private")
 
-    def literal_refusal(self, host: str) -> str | None:
+    def literal_refusal(self, host: str, *, scheme: str | None = None, port: int | None = None) -> str | None:
         """The refusal for a host that spells an IP address (any spelling), without resolving names."""
         address = parse_ip(host)
-        return self.refusal(host, address) if address is not None else None
+        return self.refusal(host, address, scheme=scheme, port=port) if address is not None else None
+
+    def url_refusal(self, url: httpx.URL) -> str | None:
+        """The refusal for ``url`` when its host spells an IP address (names are checked once resolved)."""
+        scheme, _host, port = origin_of(url)
+        return self.literal_refusal(url.host, scheme=scheme, port=port)
+
+
+Origin = tuple[str, str, int]  # (scheme, canonical host, port)
+
+
+def origin_of(url: httpx.URL) -> Origin:
+    """``url``'s origin as compared in the policy; the port defaults by scheme."""
+    scheme = url.scheme.lower()
+    return scheme, canonical_host(url.host), url.port or (443 if scheme == "https" else 80)
 
 
 def service_targets(config: CompanyConfig, names: Sequence[str] | None = None) -> list[CheckTarget]:

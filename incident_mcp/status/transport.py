@@ -165,8 +165,14 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
                           socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
                           ) -> httpcore.AsyncNetworkStream:
         """Resolve, drop refused addresses, connect to the first allowed one that answers."""
+        return await self.connect_for(None, host, port, local_address, socket_options)
+
+    async def connect_for(self, scheme: str | None, host: str, port: int, local_address: str | None = None,
+                          socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+                          ) -> httpcore.AsyncNetworkStream:
+        """``connect_tcp`` for a request of ``scheme`` (a declared service allows only its own origin)."""
         addresses = await self._resolver.resolve(host, port)
-        refusals = [self._policy.refusal(host, address) for address in addresses]
+        refusals = [self._policy.refusal(host, address, scheme=scheme, port=port) for address in addresses]
         allowed = [a for a, why in zip(addresses, refusals, strict=True) if why is None]
         if not allowed:
             raise BlockedAddressError(host, next(why for why in refusals if why))
@@ -178,6 +184,31 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
                 error = err
         assert error is not None
         raise error
+
+    async def connect_unix_socket(self, path: str, timeout: float | None = None,
+                                  socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+                                  ) -> httpcore.AsyncNetworkStream:
+        """Never: status checks only speak TCP."""
+        raise BlockedAddressError(path, "unix sockets cannot be checked")
+
+    async def sleep(self, seconds: float) -> None:
+        """Sleep on asyncio."""
+        await asyncio.sleep(seconds)
+
+
+class _SchemeBackend(httpcore.AsyncNetworkBackend):
+    """The guarded backend for one request, knowing the request's scheme (httpcore does not pass it on)."""
+
+    def __init__(self, backend: GuardedBackend, scheme: str) -> None:
+        self._backend = backend
+        self._scheme = scheme
+
+    async def connect_tcp(self, host: str, port: int, timeout: float | None = None,
+                          local_address: str | None = None,
+                          socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+                          ) -> httpcore.AsyncNetworkStream:
+        """Connect through the guarded backend, checking the origin (scheme, host, port)."""
+        return await self._backend.connect_for(self._scheme, host, port, local_address, socket_options)
 
     async def connect_unix_socket(self, path: str, timeout: float | None = None,
                                   socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
@@ -245,7 +276,8 @@ class GuardedTransport(httpx.AsyncBaseTransport):
             headers=request.headers.raw, content=request.stream, extensions=request.extensions,
         )
         connection = httpcore.AsyncHTTPConnection(origin, ssl_context=self._ssl_context, http1=True, http2=False,
-                                                  retries=0, network_backend=self._backend)
+                                                  retries=0,
+                                                  network_backend=_SchemeBackend(self._backend, url.scheme))
         await self._slots.acquire()
         stream = _ResponseStream(connection, self._slots)
         try:

@@ -80,14 +80,17 @@ def _read(ws: Workspace, path: Path) -> dict[str, Any]:
     return json_safe(fields)
 
 
+MAX_CACHE_BYTES = 64_000_000
+
+
 def _cache_path(ws: Workspace) -> Path:
     return ws.state_dir() / CACHE_NAME
 
 
 def _load_cache(ws: Workspace) -> dict[str, dict[str, Any]]:
-    try:
-        data = json.loads(_cache_path(ws).read_text(encoding="utf-8"))
-    except (OSError, ValueError, IncidentMCPError):
+    try:  # never through a link, and bounded: the cache is machine-local state anyone could have planted
+        data = json.loads(ws.read_state_file(_cache_path(ws), MAX_CACHE_BYTES))
+    except (OSError, ValueError, RecursionError, IncidentMCPError):
         return {}
     if not isinstance(data, dict) or data.get("version") != CACHE_VERSION or not isinstance(data.get("records"), dict):
         return {}

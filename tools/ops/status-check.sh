@@ -6,21 +6,17 @@
 # Outputs: health report per URL, exit 0=healthy 1=degraded 2=down (2 also for usage errors)
 set -uo pipefail
 
-here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
-root=$(cd -- "$here/../.." && pwd)
 python=${PYTHON:-python3}
 
-# In a checkout of incident-mcp, run the code beside this script (the installed one may be older).
-if [[ -f "$root/incident_mcp/__init__.py" ]]; then
-  export PYTHONPATH="$root${PYTHONPATH:+:$PYTHONPATH}"
-  exec "$python" -m incident_mcp status-check "$@"
-fi
-# Copied into a Company OS repository: the installed command, else the installed package.
+# Always the installed incident-mcp: never a folder named incident_mcp beside this script or in the current
+# directory, which whoever controls the repository could plant (or which may be an older checkout).
+# The installed command first; else the installed package, imported with -P so that neither the current
+# directory nor this script's folder is put on the module path.
 if command -v incident-mcp >/dev/null 2>&1; then
   exec incident-mcp status-check "$@"
 fi
-if "$python" -c 'import incident_mcp' >/dev/null 2>&1; then
-  exec "$python" -m incident_mcp status-check "$@"
+if "$python" -P -c 'import incident_mcp' >/dev/null 2>&1; then
+  exec "$python" -P -m incident_mcp status-check "$@"
 fi
 echo "status-check.sh: incident-mcp is not installed (pip install incident-mcp)" >&2
 exit 2
