@@ -19,6 +19,7 @@ from incident_mcp.cli import (
     runbook_cmds,
     serve_cmds,
     status_cmds,
+    watch_cmds,
 )
 from incident_mcp.cli.common import error
 from incident_mcp.errors import IncidentMCPError
@@ -31,6 +32,7 @@ AREAS: tuple[ModuleType, ...] = (
     context_cmds,
     runbook_cmds,
     status_cmds,
+    watch_cmds,
     incident_cmds,
     rollback_cmds,
     artifact_cmds,

@@ -136,8 +136,11 @@ def _new_record(**fields: Any) -> IncidentRecord:
 def open_incident(ws: Workspace, *, title: str, severity: str, summary: str = "", services: list[str] | None = None,
                   detected_at: str | dt.datetime | None = None, depends_on: list[str] | None = None,
                   author: str | None = None, tags: list[str] | None = None, now: dt.datetime | None = None,
-                  settings: IncidentSettings | None = None) -> OpenedIncident:
-    """Allocate the next INC-NNN and write its record; returns the triage checklist with due times."""
+                  settings: IncidentSettings | None = None, opened_by: str | None = None) -> OpenedIncident:
+    """Allocate the next INC-NNN and write its record; returns the triage checklist with due times.
+
+    ``opened_by`` names an automatic opener (``watch``); absent for incidents opened by a person or agent.
+    """
     now = utc_now(now)
     settings = settings or load_settings(ws)
     if not isinstance(title, str) or not title.strip():
@@ -158,7 +161,7 @@ def open_incident(ws: Workspace, *, title: str, severity: str, summary: str = ""
     record = _new_record(
         id="INC-000", title=title, status="draft", author=author or settings.author or DEFAULT_AUTHOR, depends_on=refs,
         severity=sev, incident_state="investigating", services=services, summary=summary, detected_at=stamp,
-        timeline=[TimelineEvent(at=stamp, kind="detected", severity=sev)])
+        timeline=[TimelineEvent(at=stamp, kind="detected", severity=sev)], opened_by=opened_by or None)
     slug = slugify(title)
     taken = {int(m.group(1)) for ident in known if (m := ID_RE.match(ident))}
     with ws.lock("incident-ids"):
@@ -240,8 +243,11 @@ def update_incident(ws: Workspace, incident_id: str, *, event: UpdateEventKind |
                     channel: str | None = None, overall: StatusRollup | str | None = None,
                     state: IncidentState | str | None = None, severity: Severity | str | None = None,
                     reason: str = "", force: bool = False, now: dt.datetime | None = None,
-                    settings: IncidentSettings | None = None) -> UpdatedIncident:
-    """Add timeline events (default time: now), change state or severity; back-filled times land in order."""
+                    settings: IncidentSettings | None = None, services: list[str] | None = None) -> UpdatedIncident:
+    """Add timeline events (default time: now), change state or severity; back-filled times land in order.
+
+    ``services`` are added to the record's services (a service found failing joins the incident).
+    """
     now = utc_now(now)
     settings = settings or load_settings(ws)
     with editing(ws, incident_id) as incident:
@@ -260,7 +266,10 @@ def update_incident(ws: Workspace, incident_id: str, *, event: UpdateEventKind |
         timeline = list(record.timeline)
         for item in added:
             timeline = insert_event(timeline, item)
-        saved = save(ws, incident, record.model_copy(update={"timeline": timeline}), force=force)
+        changes: dict[str, Any] = {"timeline": timeline}
+        if services:
+            changes["services"] = list(dict.fromkeys([*record.services, *services]))[:MAX_LIST]
+        saved = save(ws, incident, record.model_copy(update=changes), force=force)
     new = saved.record
     return UpdatedIncident(
         id=new.id, path=saved.rel, state=new.incident_state, severity=new.severity, added=added,

@@ -190,6 +190,7 @@ class IncidentRecord(BaseModel):
     resolved_at: Timestamp | None = None
     timeline: list[TimelineEvent] = Field(default_factory=list)
     postmortem: Postmortem = Field(default_factory=Postmortem)
+    opened_by: FreeText | None = None  # "watch" when incident-mcp watch opened it; absent: by hand or an agent
 
     @property
     def number(self) -> int:
@@ -206,7 +207,7 @@ class IncidentRecord(BaseModel):
 # Key order of a record's frontmatter: Company OS fields first, then ours; a change touches its own lines.
 KEY_ORDER = ("id", "type", "title", "status", "created", "author", "parent", "children", "depends_on", "blocks",
              "tags", "severity", "incident_state", "services", "summary", "detected_at", "acknowledged_at",
-             "mitigated_at", "resolved_at", "timeline", "postmortem")
+             "mitigated_at", "resolved_at", "opened_by", "timeline", "postmortem")
 
 
 def record_fields(record: IncidentRecord) -> dict[str, Any]:
@@ -222,6 +223,8 @@ def record_fields(record: IncidentRecord) -> dict[str, Any]:
         "resolved_at": record.resolved_at,
         "timeline": [event.model_dump(exclude_none=True) for event in record.timeline],
     }
+    if record.opened_by:
+        data["opened_by"] = record.opened_by
     if record.postmortem != Postmortem():
         data["postmortem"] = record.postmortem.model_dump()
     return data

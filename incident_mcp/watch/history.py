@@ -1,0 +1,304 @@
+"""Check history the repository keeps: ``watch/history/<service>/<YYYY-MM>.json``, rolled up per UTC day.
+
+Per day: the stretches the watch observed (rounds that happened; the rest is *no data*, never up), the
+stretches of confirmed down, degraded and maintenance, round counts per result, minutes per kind and a
+latency histogram with p50/p95/p99. One day per line, so a round changes one line of the git diff; about
+0.3 KB per service per day at a 60 s interval (``bench/watch_bench.py`` measures it).
+
+Readers (status page, metrics) use :func:`observed_spans`; nothing else should parse these files.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from incident_mcp.errors import WorkspaceError
+from incident_mcp.uptime import Span, SpanKind
+from incident_mcp.watch.state import WATCH_DIR
+from incident_mcp.workspace import Workspace, atomic_write
+
+HISTORY_DIR = f"{WATCH_DIR}/history"
+HISTORY_VERSION = 1
+DAY_SECONDS = 86_400
+ROUND_KEYS = ("up", "degraded", "down", "unknown", "maintenance")
+SPAN_KINDS: tuple[SpanKind, ...] = ("major_outage", "degraded_performance", "under_maintenance")
+# Latency histogram bucket upper bounds (ms): about 1.5× apart, so a percentile is within one bucket.
+BUCKETS: tuple[int, ...] = (5, 10, 20, 30, 50, 75, 100, 150, 200, 300, 500, 750, 1000, 1500, 2000, 3000, 5000,
+                            7500, 10_000, 15_000, 30_000, 60_000, 120_000)
+MAX_HISTORY_BYTES = 5_000_000
+
+
+@dataclass(frozen=True)
+class RoundEntry:
+    """What one round contributes to one service's history."""
+
+    service: str
+    health: str  # up / degraded / down / unknown (checker verdict)
+    latency_ms: int | None = None
+    kind: SpanKind | None = None  # the stretch this round belongs to (None: operational, or no data)
+    since: dt.datetime | None = None  # back-date the stretch to here (the first failed round of a confirmed outage)
+    maintenance: bool = False
+    recovered_since: dt.datetime | None = None  # a confirmed recovery: the outage ended at its first healthy round
+
+
+@dataclass(frozen=True)
+class Observations:
+    """What the watch saw, per service: impact spans (``source="watch"``, gaps as ``no_data``) and when
+    its observations of each service begin."""
+
+    spans: dict[str, list[Span]] = field(default_factory=dict)
+    data_from: dict[str, dt.datetime] = field(default_factory=dict)
+
+
+def _clock(seconds: int) -> str:
+    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+def _seconds(text: str) -> int:
+    hours, minutes, seconds = (int(p) for p in text.split(":"))
+    return hours * 3600 + minutes * 60 + seconds
+
+
+def _pieces(start: dt.datetime, end: dt.datetime) -> Iterator[tuple[dt.date, int, int]]:
+    """``[start, end)`` cut at UTC midnights: (day, start second, end second) per day."""
+    start, end = start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+    while start < end:
+        midnight = dt.datetime.combine(start.date() + dt.timedelta(days=1), dt.time(), dt.UTC)
+        stop = min(end, midnight)
+        base = dt.datetime.combine(start.date(), dt.time(), dt.UTC)
+        yield start.date(), int((start - base).total_seconds()), int((stop - base).total_seconds())
+        start = stop
+
+
+def _merge(intervals: list[list[Any]], start: int, end: int, kind: str | None, tolerance: int) -> list[list[Any]]:
+    """Add ``[start, end)`` (of ``kind``; None for coverage) and merge what touches it within ``tolerance``."""
+    items = [[_seconds(i[0]), _seconds(i[1]), *i[2:]] for i in intervals]
+    items.append([start, end, *([kind] if kind else [])])
+    items.sort(key=lambda i: (i[2] if len(i) > 2 else "", i[0]))
+    merged: list[list[Any]] = []
+    for item in items:
+        last = merged[-1] if merged else None
+        if last is not None and last[2:] == item[2:] and item[0] <= last[1] + tolerance:
+            last[1] = max(last[1], item[1])
+        else:
+            merged.append(item)
+    merged.sort(key=lambda i: i[0])
+    return [[_clock(i[0]), _clock(i[1]), *i[2:]] for i in merged]
+
+
+def _cut(intervals: list[list[Any]], start: int, end: int, kind: str) -> list[list[Any]]:
+    """``intervals`` with ``kind`` taken out of ``[start, end)``."""
+    out: list[list[Any]] = []
+    for item in intervals:
+        lo, hi = _seconds(item[0]), _seconds(item[1])
+        if item[2] != kind or hi <= start or lo >= end:
+            out.append(item)
+            continue
+        if lo < start:
+            out.append([item[0], _clock(start), kind])
+        if hi > end:
+            out.append([_clock(end), item[1], kind])
+    return out
+
+
+def _percentile(hist: dict[str, int], fraction: float) -> int | None:
+    total = sum(hist.values())
+    if not total:
+        return None
+    goal = fraction * total
+    seen = 0
+    for bound in sorted(hist, key=int):
+        seen += hist[bound]
+        if seen >= goal:
+            return int(bound)
+    return None
+
+
+def _bucket(latency_ms: int) -> str:
+    index = bisect.bisect_left(BUCKETS, latency_ms)
+    return str(BUCKETS[min(index, len(BUCKETS) - 1)])
+
+
+def _minutes(day: dict[str, Any]) -> dict[str, float]:
+    totals: dict[str, float] = {}
+    for start, end, kind in day.get("spans", []):
+        totals[kind] = round(totals.get(kind, 0.0) + (_seconds(end) - _seconds(start)) / 60, 1)
+    return totals
+
+
+class MonthFile:
+    """One service's month of history, loaded for a read-modify-write under the watch lock."""
+
+    def __init__(self, ws: Workspace, service: str, month: str) -> None:
+        self.ws = ws
+        self.rel = f"{HISTORY_DIR}/{service}/{month}.json"
+        self.service = service
+        self.month = month
+        self.days: dict[str, dict[str, Any]] = {}
+        self.interval = 60
+        self.dirty = False
+        path = ws.path(self.rel)
+        if path.exists():
+            head, days = read_month(path.read_text(encoding="utf-8"), self.rel)
+            self.days = days
+            self.interval = int(head.get("interval", 60))
+
+    def day(self, date: dt.date) -> dict[str, Any]:
+        self.dirty = True
+        return self.days.setdefault(date.isoformat(), {})
+
+    def save(self) -> None:
+        if not self.dirty:
+            return
+        for day in self.days.values():
+            day["minutes"] = _minutes(day)
+            if not day["minutes"]:
+                del day["minutes"]
+        head = json.dumps({"service": self.service, "month": self.month, "version": HISTORY_VERSION,
+                           "interval": self.interval})[:-1]
+        lines = [f"{json.dumps(key)}: {json.dumps(self.days[key], sort_keys=True, separators=(',', ':'))}"
+                 for key in sorted(self.days)]
+        text = head + ', "days": {\n' + ",\n".join(lines) + "\n}}\n"
+        atomic_write(self.ws.path(self.rel), text)
+
+
+def read_month(text: str, rel: str) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """A month file's header fields and days; a WorkspaceError naming the file when it is not ours."""
+    try:
+        data = json.loads(text)
+        days = {str(k): dict(v) for k, v in dict(data["days"]).items()}
+    except (ValueError, TypeError, KeyError) as err:
+        raise WorkspaceError(f"{rel}: not a watch history file ({err})") from None
+    return {k: v for k, v in data.items() if k != "days"}, days
+
+
+class HistoryWriter:
+    """Collects one round's entries and writes each touched month file once."""
+
+    def __init__(self, ws: Workspace, interval: int) -> None:
+        self.ws = ws
+        self.interval = interval
+        self.tolerance = max(1, interval // 2)  # a round this late still joins the stretch before it
+        self._files: dict[tuple[str, str], MonthFile] = {}
+
+    def _file(self, service: str, date: dt.date) -> MonthFile:
+        key = (service, f"{date:%Y-%m}")
+        if key not in self._files:
+            self._files[key] = MonthFile(self.ws, service, key[1])
+            self._files[key].interval = self.interval
+        return self._files[key]
+
+    def add(self, at: dt.datetime, entry: RoundEntry) -> None:
+        """Count the round, and extend coverage and the entry's stretch over ``[at, at + interval)``."""
+        today = self._file(entry.service, at.date()).day(at.date())
+        counts = today.setdefault("rounds", [0] * len(ROUND_KEYS))
+        key = "maintenance" if entry.maintenance else entry.health
+        counts[ROUND_KEYS.index(key if key in ROUND_KEYS else "unknown")] += 1
+        if entry.latency_ms is not None and entry.health in ("up", "degraded"):
+            hist = today.setdefault("latency", {}).setdefault("hist", {})
+            bucket = _bucket(entry.latency_ms)
+            hist[bucket] = hist.get(bucket, 0) + 1
+            today["latency"].update({"p50": _percentile(hist, 0.5), "p95": _percentile(hist, 0.95),
+                                     "p99": _percentile(hist, 0.99),
+                                     "max": max(entry.latency_ms, today["latency"].get("max", 0))})
+        end = at + dt.timedelta(seconds=self.interval)
+        if entry.health != "unknown" or entry.maintenance:  # a round we could not judge is no data
+            for date, lo, hi in _pieces(at, end):
+                day = self._file(entry.service, date).day(date)
+                day["observed"] = _merge(day.get("observed", []), lo, hi, None, self.tolerance)
+        if entry.recovered_since is not None:
+            for date, lo, hi in _pieces(min(entry.recovered_since, at), end):
+                day = self._file(entry.service, date).day(date)
+                day["spans"] = _cut(day.get("spans", []), lo, hi, "major_outage")
+        if entry.kind is not None:
+            for date, lo, hi in _pieces(min(entry.since or at, at), end):
+                day = self._file(entry.service, date).day(date)
+                day["spans"] = _merge(day.get("spans", []), lo, hi, entry.kind, self.tolerance)
+
+    def save(self) -> None:
+        """Write every touched month file (atomically, one write each)."""
+        for month in self._files.values():
+            month.save()
+
+
+def record_round(ws: Workspace, at: dt.datetime, interval: int, entries: Sequence[RoundEntry]) -> None:
+    """Add one round to the history (call under the watch lock)."""
+    writer = HistoryWriter(ws, interval)
+    for entry in entries:
+        writer.add(at, entry)
+    writer.save()
+
+
+def _service_months(ws: Workspace) -> dict[str, list[str]]:
+    root = ws.path(HISTORY_DIR)
+    if not root.is_dir():
+        return {}
+    found: dict[str, list[str]] = {}
+    for folder in sorted(root.iterdir()):
+        if folder.is_dir() and not folder.is_symlink():
+            months = sorted(p.name for p in folder.glob("????-??.json") if p.is_file() and not p.is_symlink())
+            if months:
+                found[folder.name] = months
+    return found
+
+
+def _day_start(key: str) -> dt.datetime:
+    return dt.datetime.combine(dt.date.fromisoformat(key), dt.time(), dt.UTC)
+
+
+def _joined(stretches: list[tuple[dt.datetime, dt.datetime, str]]) -> list[tuple[dt.datetime, dt.datetime, str]]:
+    """Stretches of the same kind that meet (across midnight) as one."""
+    out: list[tuple[dt.datetime, dt.datetime, str]] = []
+    for start, end, kind in sorted(stretches, key=lambda s: (s[2], s[0])):
+        if out and out[-1][2] == kind and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end), kind)
+        else:
+            out.append((start, end, kind))
+    return sorted(out, key=lambda s: s[0])
+
+
+def observed_spans(ws: Workspace, *, until: dt.datetime) -> Observations:
+    """Per service, what the watch saw up to ``until``: confirmed down (``major_outage``),
+    ``degraded_performance``, ``under_maintenance``, and ``no_data`` for every gap in its rounds after the
+    first one (time the watch did not run is never up)."""
+    until = until.astimezone(dt.UTC)
+    spans: dict[str, list[Span]] = {}
+    data_from: dict[str, dt.datetime] = {}
+    for service, months in _service_months(ws).items():
+        covered: list[tuple[dt.datetime, dt.datetime, str]] = []
+        impacts: list[tuple[dt.datetime, dt.datetime, str]] = []
+        for month in months:
+            rel = f"{HISTORY_DIR}/{service}/{month}"
+            path = ws.path(rel)
+            if path.stat().st_size > MAX_HISTORY_BYTES:
+                raise WorkspaceError(f"{rel}: larger than {MAX_HISTORY_BYTES:,} bytes; not a file the watch wrote")
+            _head, days = read_month(path.read_text(encoding="utf-8"), rel)
+            for key, day in days.items():
+                base = _day_start(key)
+                for item in day.get("observed", []):
+                    covered.append((base + dt.timedelta(seconds=_seconds(item[0])),
+                                    base + dt.timedelta(seconds=_seconds(item[1])), "observed"))
+                for item in day.get("spans", []):
+                    if item[2] in SPAN_KINDS:
+                        impacts.append((base + dt.timedelta(seconds=_seconds(item[0])),
+                                        base + dt.timedelta(seconds=_seconds(item[1])), item[2]))
+        covered = [(s, min(e, until), k) for s, e, k in _joined(covered) if s < until]
+        if not covered:
+            continue
+        data_from[service] = covered[0][0]
+        result = [Span(start=s, end=min(e, until), impact=k, source="watch")  # type: ignore[arg-type]
+                  for s, e, k in _joined(impacts) if s < until]
+        cursor = covered[0][0]
+        for start, end, _ in covered:
+            if start > cursor:
+                result.append(Span(start=cursor, end=start, impact="no_data", source="watch"))
+            cursor = max(cursor, end)
+        if cursor < until:
+            result.append(Span(start=cursor, end=until, impact="no_data", source="watch"))
+        spans[service] = sorted(result, key=lambda s: (s.start, s.end))
+    return Observations(spans=spans, data_from=data_from)
