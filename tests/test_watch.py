@@ -424,3 +424,26 @@ def test_secrets_in_config_are_refused_with_the_field_named(tmp_path: Path, flap
     assert done.returncode == 2
     assert "incident_response.notify[0]" in done.stderr and "url_env" in done.stderr
     assert os.linesep.join(done.stderr.splitlines()).count("\n") == 0
+
+
+def test_init_schedule_github_actions_writes_a_workflow_that_runs_one_round_and_commits(
+        tmp_path: Path, flap: FlapServer, run_cli: Callable[..., Any]) -> None:
+    ws, _ = make_ws(tmp_path, flap, notify=[{"type": "slack", "url_env": "SLACK_WEBHOOK_URL"},
+                                            {"type": "ntfy", "url": "https://ntfy.sh/acme", "token_env": "NTFY_TOKEN"}])
+    done = run_cli("init", "--schedule", "github-actions", "--workspace", str(ws.root), env=cli_env(
+        SLACK_WEBHOOK_URL=f"https://hooks.slack.test/{SECRET_HOOK_TOKEN}"))
+    assert done.returncode == 0, done.stderr
+    path = ws.root / ".github" / "workflows" / "incident-watch.yml"
+    text = path.read_text()
+    workflow = yaml.safe_load(text)
+    triggers = workflow.get("on", workflow.get(True))  # YAML 1.1 reads a bare `on` as true; GitHub does not
+    assert triggers["schedule"] == [{"cron": "*/5 * * * *"}]
+    steps = workflow["jobs"]["watch"]["steps"]
+    round_step = next(s for s in steps if "watch --once" in s.get("run", ""))
+    assert round_step["env"] == {"SLACK_WEBHOOK_URL": "${{ secrets.SLACK_WEBHOOK_URL }}",
+                                 "NTFY_TOKEN": "${{ secrets.NTFY_TOKEN }}"}
+    assert "git add watch artifacts/decision-memos" in text
+    assert "60 days" in text and "5 minutes" in text
+    assert SECRET_HOOK_TOKEN not in text
+    again = run_cli("init", "--schedule", "github-actions", "--workspace", str(ws.root))
+    assert again.returncode == 0 and "Nothing to do" in again.stdout
