@@ -1,9 +1,12 @@
 """Check history the repository keeps: ``watch/history/<service>/<YYYY-MM>.json``, rolled up per UTC day.
 
-Per day: the stretches the watch observed (rounds that happened; the rest is *no data*, never up), the
-stretches of confirmed down, degraded and maintenance, round counts per result, minutes per kind and a
-latency histogram with p50/p95/p99. One day per line, so a round changes one line of the git diff; about
-0.3 KB per service per day at a 60 s interval (``bench/watch_bench.py`` measures it).
+Per day (times are seconds since 00:00 UTC of that day, intervals ``[start, end)``): ``observed``, the
+stretches the watch ran (rounds that happened; the rest is *no data*, never up); ``spans``, the stretches
+of ``major_outage`` (confirmed down, from the first failed round to the first healthy one),
+``degraded_performance`` and ``under_maintenance``; ``rounds``, counts of up / degraded / down / unknown /
+maintenance results; ``minutes`` per span kind; ``latency``, a histogram (bucket upper bound in ms → rounds)
+with p50/p95/p99 (to bucket resolution) and max. One day per line, so a round changes one line of the git
+diff; a few hundred bytes per service per day at a 60 s interval (``bench/watch_bench.py`` measures it).
 
 Readers (status page, metrics) use :func:`observed_spans`; nothing else should parse these files.
 """
@@ -55,15 +58,6 @@ class Observations:
     data_from: dict[str, dt.datetime] = field(default_factory=dict)
 
 
-def _clock(seconds: int) -> str:
-    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
-
-
-def _seconds(text: str) -> int:
-    hours, minutes, seconds = (int(p) for p in text.split(":"))
-    return hours * 3600 + minutes * 60 + seconds
-
-
 def _pieces(start: dt.datetime, end: dt.datetime) -> Iterator[tuple[dt.date, int, int]]:
     """``[start, end)`` cut at UTC midnights: (day, start second, end second) per day."""
     start, end = start.astimezone(dt.UTC), end.astimezone(dt.UTC)
@@ -75,35 +69,35 @@ def _pieces(start: dt.datetime, end: dt.datetime) -> Iterator[tuple[dt.date, int
         start = stop
 
 
-def _merge(intervals: list[list[Any]], start: int, end: int, kind: str | None, tolerance: int) -> list[list[Any]]:
-    """Add ``[start, end)`` (of ``kind``; None for coverage) and merge what touches it within ``tolerance``."""
-    items = [[_seconds(i[0]), _seconds(i[1]), *i[2:]] for i in intervals]
-    items.append([start, end, *([kind] if kind else [])])
-    items.sort(key=lambda i: (i[2] if len(i) > 2 else "", i[0]))
-    merged: list[list[Any]] = []
-    for item in items:
-        last = merged[-1] if merged else None
-        if last is not None and last[2:] == item[2:] and item[0] <= last[1] + tolerance:
-            last[1] = max(last[1], item[1])
+def _merge(items: list[list[int]], start: int, end: int, tolerance: int) -> None:
+    """Add ``[start, end)`` to sorted, disjoint ``items`` in place, joining what it touches within ``tolerance``."""
+    if items and items[-1][0] <= start <= items[-1][1] + tolerance:  # the usual case: the next round
+        items[-1][1] = max(items[-1][1], end)
+        return
+    if not items or start > items[-1][1] + tolerance:
+        items.append([start, end])
+        return
+    merged: list[list[int]] = []
+    for lo, hi in sorted([*items, [start, end]]):
+        if merged and lo <= merged[-1][1] + tolerance:
+            merged[-1][1] = max(merged[-1][1], hi)
         else:
-            merged.append(item)
-    merged.sort(key=lambda i: i[0])
-    return [[_clock(i[0]), _clock(i[1]), *i[2:]] for i in merged]
+            merged.append([lo, hi])
+    items[:] = merged
 
 
-def _cut(intervals: list[list[Any]], start: int, end: int, kind: str) -> list[list[Any]]:
-    """``intervals`` with ``kind`` taken out of ``[start, end)``."""
-    out: list[list[Any]] = []
-    for item in intervals:
-        lo, hi = _seconds(item[0]), _seconds(item[1])
-        if item[2] != kind or hi <= start or lo >= end:
-            out.append(item)
+def _cut(items: list[list[int]], start: int, end: int) -> None:
+    """Take ``[start, end)`` out of ``items`` in place."""
+    out: list[list[int]] = []
+    for lo, hi in items:
+        if hi <= start or lo >= end:
+            out.append([lo, hi])
             continue
         if lo < start:
-            out.append([item[0], _clock(start), kind])
+            out.append([lo, start])
         if hi > end:
-            out.append([_clock(end), item[1], kind])
-    return out
+            out.append([end, hi])
+    items[:] = out
 
 
 def _percentile(hist: dict[str, int], fraction: float) -> int | None:
@@ -125,10 +119,8 @@ def _bucket(latency_ms: int) -> str:
 
 
 def _minutes(day: dict[str, Any]) -> dict[str, float]:
-    totals: dict[str, float] = {}
-    for start, end, kind in day.get("spans", []):
-        totals[kind] = round(totals.get(kind, 0.0) + (_seconds(end) - _seconds(start)) / 60, 1)
-    return totals
+    return {kind: round(sum(hi - lo for lo, hi in items) / 60, 1)
+            for kind, items in sorted(day.get("spans", {}).items()) if items}
 
 
 class MonthFile:
@@ -156,9 +148,16 @@ class MonthFile:
         if not self.dirty:
             return
         for day in self.days.values():
+            day["spans"] = {kind: items for kind, items in day.get("spans", {}).items() if items}
+            if not day["spans"]:
+                del day["spans"]
             day["minutes"] = _minutes(day)
             if not day["minutes"]:
                 del day["minutes"]
+            hist = day.get("latency", {}).get("hist")
+            if hist:
+                day["latency"].update({"p50": _percentile(hist, 0.5), "p95": _percentile(hist, 0.95),
+                                       "p99": _percentile(hist, 0.99)})
         head = json.dumps({"service": self.service, "month": self.month, "version": HISTORY_VERSION,
                            "interval": self.interval})[:-1]
         lines = [f"{json.dumps(key)}: {json.dumps(self.days[key], sort_keys=True, separators=(',', ':'))}"
@@ -200,25 +199,24 @@ class HistoryWriter:
         key = "maintenance" if entry.maintenance else entry.health
         counts[ROUND_KEYS.index(key if key in ROUND_KEYS else "unknown")] += 1
         if entry.latency_ms is not None and entry.health in ("up", "degraded"):
-            hist = today.setdefault("latency", {}).setdefault("hist", {})
+            latency = today.setdefault("latency", {})
+            hist = latency.setdefault("hist", {})
             bucket = _bucket(entry.latency_ms)
             hist[bucket] = hist.get(bucket, 0) + 1
-            today["latency"].update({"p50": _percentile(hist, 0.5), "p95": _percentile(hist, 0.95),
-                                     "p99": _percentile(hist, 0.99),
-                                     "max": max(entry.latency_ms, today["latency"].get("max", 0))})
+            latency["max"] = max(entry.latency_ms, latency.get("max", 0))
         end = at + dt.timedelta(seconds=self.interval)
         if entry.health != "unknown" or entry.maintenance:  # a round we could not judge is no data
             for date, lo, hi in _pieces(at, end):
                 day = self._file(entry.service, date).day(date)
-                day["observed"] = _merge(day.get("observed", []), lo, hi, None, self.tolerance)
+                _merge(day.setdefault("observed", []), lo, hi, self.tolerance)
         if entry.recovered_since is not None:
             for date, lo, hi in _pieces(min(entry.recovered_since, at), end):
                 day = self._file(entry.service, date).day(date)
-                day["spans"] = _cut(day.get("spans", []), lo, hi, "major_outage")
+                _cut(day.setdefault("spans", {}).setdefault("major_outage", []), lo, hi)
         if entry.kind is not None:
             for date, lo, hi in _pieces(min(entry.since or at, at), end):
                 day = self._file(entry.service, date).day(date)
-                day["spans"] = _merge(day.get("spans", []), lo, hi, entry.kind, self.tolerance)
+                _merge(day.setdefault("spans", {}).setdefault(entry.kind, []), lo, hi, self.tolerance)
 
     def save(self) -> None:
         """Write every touched month file (atomically, one write each)."""
@@ -280,13 +278,12 @@ def observed_spans(ws: Workspace, *, until: dt.datetime) -> Observations:
             _head, days = read_month(path.read_text(encoding="utf-8"), rel)
             for key, day in days.items():
                 base = _day_start(key)
-                for item in day.get("observed", []):
-                    covered.append((base + dt.timedelta(seconds=_seconds(item[0])),
-                                    base + dt.timedelta(seconds=_seconds(item[1])), "observed"))
-                for item in day.get("spans", []):
-                    if item[2] in SPAN_KINDS:
-                        impacts.append((base + dt.timedelta(seconds=_seconds(item[0])),
-                                        base + dt.timedelta(seconds=_seconds(item[1])), item[2]))
+                for lo, hi in day.get("observed", []):
+                    covered.append((base + dt.timedelta(seconds=lo), base + dt.timedelta(seconds=hi), "observed"))
+                for kind, items in dict(day.get("spans", {})).items():
+                    if kind in SPAN_KINDS:
+                        impacts.extend((base + dt.timedelta(seconds=lo), base + dt.timedelta(seconds=hi), kind)
+                                       for lo, hi in items)
         covered = [(s, min(e, until), k) for s, e, k in _joined(covered) if s < until]
         if not covered:
             continue
