@@ -232,6 +232,11 @@ def record_round(ws: Workspace, at: dt.datetime, interval: int, entries: Sequenc
     writer.save()
 
 
+def record_service(ws: Workspace, at: dt.datetime, interval: int, entry: RoundEntry) -> None:
+    """Add one round of one service (safe to run for different services in parallel threads)."""
+    record_round(ws, at, interval, [entry])
+
+
 def _service_months(ws: Workspace) -> dict[str, list[str]]:
     root = ws.path(HISTORY_DIR)
     if not root.is_dir():

@@ -13,9 +13,10 @@ import logging
 import os
 import time
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
-from incident_mcp.config import CompanyConfig, load_config
+from incident_mcp.config import CompanyConfig, WatchSettings, load_config
 from incident_mcp.errors import ConfigError, IncidentError, WorkspaceError
 from incident_mcp.incidents import (
     get_incident,
@@ -26,13 +27,25 @@ from incident_mcp.incidents import (
 )
 from incident_mcp.notify import Delivery, NextStep, Notice, deliver, enqueue, load_outbox, prune, save_outbox
 from incident_mcp.status import CheckOptions, ServiceResult, StatusReport, TargetPolicy, check_targets, service_targets
-from incident_mcp.watch.decision import Action, Decision, Followed, Observation, OpenIncident, WatchState, decide
-from incident_mcp.watch.history import RoundEntry, record_round
+from incident_mcp.uptime import SpanKind
+from incident_mcp.watch.decision import (
+    Action,
+    Decision,
+    Followed,
+    Observation,
+    OpenIncident,
+    Track,
+    WatchState,
+    advance,
+    decide,
+)
+from incident_mcp.watch.history import RoundEntry, record_service
 from incident_mcp.watch.state import load_state, save_state
 from incident_mcp.workspace import Workspace
 
 log = logging.getLogger("incident_mcp.watch")
 AUTHOR = "incident-mcp watch"
+HISTORY_WRITERS = 8  # threads writing history files during the sweep (fsync-bound, not CPU-bound)
 SKIP_FRACTION = 0.5  # a round less than half an interval after the last one is another watcher's double
 _FAILURE_WORDS = {"refused": "connection refused", "timeout": "timeout", "dns": "DNS failure", "tls": "TLS failure",
                   "reset": "connection reset", "unreachable": "host unreachable", "health": "health check failing",
@@ -51,7 +64,7 @@ class RoundResult:
     deliveries: tuple[Delivery, ...] = ()
     exit_code: int = 0
     decision: Decision | None = None
-    notes: tuple[str, ...] = field(default_factory=tuple)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per phase, for the benchmark
 
 
 def failure_text(result: ServiceResult) -> str:
@@ -143,25 +156,55 @@ def _notice(ws: Workspace, action: Action, incident_id: str, now: dt.datetime, l
         next_step=NextStep(key=step.key, title=step.title, due_at=step.due_at, status=step.status) if step else None)
 
 
-def _history_entries(config: CompanyConfig, report: StatusReport, decision: Decision,
-                     maintenance: set[str]) -> list[RoundEntry]:
-    entries = []
-    for result in report.services:
-        track = decision.state.tracks[result.name]
-        kind = None
-        since = None
-        if result.name in maintenance:
-            kind = "under_maintenance"
-        elif track.confirmed == "down":
-            kind = "major_outage"
-            since = track.first_failed_at if result.name in decision.newly_down else None
-        elif result.state == "degraded":
-            kind = "degraded_performance"
-        recovered = track.healthy_since if result.name in decision.newly_up else None
-        entries.append(RoundEntry(service=result.name, health=result.state, latency_ms=result.latency_ms,
-                                  kind=kind, since=since, maintenance=result.name in maintenance,  # type: ignore[arg-type]
-                                  recovered_since=recovered))
-    return entries
+def _observation(result: ServiceResult, maintenance: set[str]) -> Observation:
+    return Observation(service=result.name, health=result.state, critical=result.critical,
+                       failure=failure_text(result) if result.state == "down" else "",
+                       maintenance=result.name in maintenance)
+
+
+def history_entry(result: ServiceResult, before: Track, settings: WatchSettings, now: dt.datetime,
+                  maintenance: set[str]) -> RoundEntry:
+    """What this round adds to the service's history (its track advanced exactly as ``decide`` will)."""
+    after = advance(before, _observation(result, maintenance), settings, now)
+    kind: SpanKind | None = None
+    since = None
+    if result.name in maintenance:
+        kind = "under_maintenance"
+    elif after.confirmed == "down":
+        kind = "major_outage"
+        since = after.first_failed_at if before.confirmed != "down" else None
+    elif result.state == "degraded":
+        kind = "degraded_performance"
+    recovered = after.healthy_since if after.confirmed == "up" and before.confirmed == "down" else None
+    return RoundEntry(service=result.name, health=result.state, latency_ms=result.latency_ms, kind=kind,
+                      since=since, maintenance=result.name in maintenance, recovered_since=recovered)
+
+
+async def _check_and_record(ws: Workspace, config: CompanyConfig, state: WatchState, now: dt.datetime,
+                            maintenance: set[str], options: CheckOptions | None) -> StatusReport:
+    """The sweep, writing each service's history (in worker threads) as soon as its result is in: the
+    files of the quick services are written while the sweep waits for its slowest ones."""
+    settings = config.incident_response.watch
+    targets = service_targets(config, [s.name for s in config.incident_response.services])
+    loop = asyncio.get_running_loop()
+    written: dict[str, asyncio.Future[None]] = {}
+    with ThreadPoolExecutor(max_workers=HISTORY_WRITERS, thread_name_prefix="watch-history") as pool:
+
+        def submit(result: ServiceResult) -> None:
+            if result.name not in written:
+                entry = history_entry(result, state.tracks.get(result.name, Track()), settings, now, maintenance)
+                written[result.name] = loop.run_in_executor(pool, record_service, ws, now, settings.interval,
+                                                            entry)
+
+        async def on_result(result: ServiceResult, done: int, total: int) -> None:
+            submit(result)
+
+        report = await check_targets(targets, policy=TargetPolicy.for_agent(config), options=options,
+                                     on_result=on_result)
+        for result in report.services:  # those the sweep deadline cut short
+            submit(result)
+        await asyncio.gather(*written.values())
+    return report
 
 
 async def run_round(ws: Workspace, *, now: dt.datetime | None = None, options: CheckOptions | None = None,
@@ -183,19 +226,21 @@ async def run_round(ws: Workspace, *, now: dt.datetime | None = None, options: C
                 dt.timedelta(0) <= now - state.last_round_at < dt.timedelta(seconds=settings.interval * SKIP_FRACTION):
             return RoundResult(at=now, skipped=f"a round ran at {_stamp(state.last_round_at)}, less than half an "
                                                "interval ago (another watcher?)", exit_code=_state_code(state))
-        targets = service_targets(config, [s.name for s in section.services])
-        report = await check_targets(targets, policy=TargetPolicy.for_agent(config), options=options)
+        timings: dict[str, float] = {}
+        clock = time.perf_counter()
         maintenance = {s.name for s in section.services if section.under_maintenance(s.name, now)}
-        observations = [Observation(service=r.name, health=r.state, critical=r.critical,
-                                    failure=failure_text(r) if r.state == "down" else "",
-                                    maintenance=r.name in maintenance) for r in report.services]
+        report = await _check_and_record(ws, config, state, now, maintenance, options)
+        clock = _lap(timings, "check_and_history", clock)
+        observations = [_observation(r, maintenance) for r in report.services]
         decision = decide(state, observations, settings, now, _open_incidents(ws))
+        clock = _lap(timings, "decide", clock)
         done, notices, followed, unopened = _write_incidents(ws, decision, now, section.status_page.url)
-        record_round(ws, now, settings.interval, _history_entries(config, report, decision, maintenance))
+        clock = _lap(timings, "incidents", clock)
         tracks = dict(decision.state.tracks)
         for name in unopened:  # opening failed: confirm again next round, so the open is retried
             tracks[name] = replace(tracks[name], confirmed="up", fail_streak=max(0, settings.open_after - 1))
         save_state(ws, replace(decision.state, incident=followed, tracks=tracks))
+        clock = _lap(timings, "state", clock)
         deliveries: list[Delivery] = []
         if section.notify:
             entries = load_outbox(ws)
@@ -203,9 +248,16 @@ async def run_round(ws: Workspace, *, now: dt.datetime | None = None, options: C
             budget = deliver_deadline if deliver_deadline is not None else min(30.0, settings.interval / 2)
             deliveries = await deliver(entries, section.notify, now, deadline=budget, env=env)
             save_outbox(ws, prune(entries, now))
+            _lap(timings, "notify", clock)
     return RoundResult(at=now, report=report, actions=tuple(done),
                        incident_id=followed.id if followed else None, deliveries=tuple(deliveries),
-                       exit_code=exit_code(report, maintenance), decision=decision)
+                       exit_code=exit_code(report, maintenance), decision=decision, timings=timings)
+
+
+def _lap(timings: dict[str, float], name: str, since: float) -> float:
+    now = time.perf_counter()
+    timings[name] = now - since
+    return now
 
 
 def _write_incidents(ws: Workspace, decision: Decision, now: dt.datetime,
