@@ -18,7 +18,7 @@ import httpx
 
 from incident_mcp import __version__
 from incident_mcp.config import NotifyChannel
-from incident_mcp.notify.message import Notice, header_text
+from incident_mcp.notify.message import Notice
 
 USER_AGENT = f"incident-mcp/{__version__} (notify)"
 
@@ -91,7 +91,7 @@ async def _send_http(channel: NotifyChannel, notice: Notice, env: Mapping[str, s
 def _send_email(channel: NotifyChannel, notice: Notice, env: Mapping[str, str]) -> tuple[bool, str]:
     password = _env(channel.password_env, env) if channel.password_env else ""
     message = EmailMessage()
-    message["Subject"] = header_text(notice.headline) if not notice.headline.isascii() else notice.headline
+    message["Subject"] = " ".join(notice.headline.split())[:250]  # the email policy encodes non-ASCII itself
     message["From"] = channel.sender
     message["To"] = ", ".join(channel.to)
     message["Message-ID"] = f"<{notice.event_id.replace(':', '.')}@incident-mcp>"
