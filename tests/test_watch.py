@@ -7,6 +7,7 @@ import asyncio
 import datetime as dt
 import json
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -447,3 +448,23 @@ def test_init_schedule_github_actions_writes_a_workflow_that_runs_one_round_and_
     assert SECRET_HOOK_TOKEN not in text
     again = run_cli("init", "--schedule", "github-actions", "--workspace", str(ws.root))
     assert again.returncode == 0 and "Nothing to do" in again.stdout
+
+
+def test_watch_without_once_runs_rounds_until_interrupted(tmp_path: Path, flap: FlapServer) -> None:
+    ws, _ = make_ws(tmp_path, flap)
+    proc = subprocess.Popen([sys.executable, "-m", "incident_mcp", "watch", "--workspace", str(ws.root)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=cli_env())
+    assert proc.stderr is not None
+    lines = []
+    try:
+        for line in proc.stderr:
+            lines.append(line)
+            if "3 up" in line:
+                break
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=30)
+    finally:
+        proc.kill()
+    assert any("watching" in line and "every 60 s" in line for line in lines), lines
+    assert proc.returncode == 130
+    assert load_state(ws).last_round_at is not None
