@@ -5,7 +5,7 @@ payloads each channel sends. The generic webhook schema is documented in the REA
 from __future__ import annotations
 
 import base64
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 SCHEMA = "incident-mcp.notification/1"
@@ -47,7 +47,6 @@ class Notice:
     path: str = ""
     link: str = ""
     next_step: NextStep | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> Notice:
@@ -64,7 +63,6 @@ class Notice:
         """The outbox form (plain JSON data)."""
         out = asdict(self)
         out["services"] = list(self.services)
-        out.pop("extra", None)
         return out
 
     @property

@@ -39,7 +39,7 @@ jobs:
       - uses: actions/setup-python@v5
         with:
           python-version: "3.11"
-      - run: pip install "incident-mcp=={version}"
+      - run: pip install "incident-mcp=={version}"  # the version that wrote this file; pin what you run locally
       - name: One watch round (exit 1 degraded, 2 down; the job still commits)
         run: incident-mcp watch --once || echo "::warning::watch round exited with $?"
 {env}      - name: Commit the history and records
