@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from incident_mcp.config import CompanyConfig, WatchSettings, load_config
 from incident_mcp.errors import ConfigError, IncidentError, WorkspaceError
 from incident_mcp.incidents import (
+    IncidentSettings,
     get_incident,
     list_incidents,
     open_incident,
@@ -125,27 +126,30 @@ def _stamp(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _apply(ws: Workspace, action: Action, now: dt.datetime, incident_id: str) -> tuple[str, str]:
+def _apply(ws: Workspace, action: Action, now: dt.datetime, incident_id: str,
+           settings: IncidentSettings) -> tuple[str, str]:
     """Write one action to the incident record; (incident id, what was done)."""
     if action.kind == "opened":
         opened = open_incident(ws, title=action.title, severity=action.severity or "P1",
                                summary=action.text, services=list(action.services), detected_at=action.detected_at,
-                               author=AUTHOR, tags=["watch"], now=now, opened_by="watch")
-        update_incident(ws, opened.id, event="status_check", text=action.text, overall=action.overall, now=now)
+                               author=AUTHOR, tags=["watch"], now=now, opened_by="watch", settings=settings)
+        update_incident(ws, opened.id, event="status_check", text=action.text, overall=action.overall, now=now,
+                        settings=settings)
         return opened.id, f"opened {opened.id} ({opened.severity}): {opened.title}"
     if action.kind == "severity_changed":
-        update_incident(ws, incident_id, severity=action.severity, reason=action.text, now=now)
+        update_incident(ws, incident_id, severity=action.severity, reason=action.text, now=now, settings=settings)
         return incident_id, f"{incident_id}: severity {action.severity_from} → {action.severity}"
     if action.kind == "resolved":
-        update_incident(ws, incident_id, event="resolved", text=action.text, now=now)
+        update_incident(ws, incident_id, event="resolved", text=action.text, now=now, settings=settings)
         return incident_id, f"{incident_id}: resolved"
     update_incident(ws, incident_id, event="status_check", text=action.text, overall=action.overall,
-                    state=action.state, services=list(action.services), now=now)
+                    state=action.state, services=list(action.services), now=now, settings=settings)
     return incident_id, f"{incident_id}: {action.kind.replace('_', ' ')}"
 
 
-def _notice(ws: Workspace, action: Action, incident_id: str, now: dt.datetime, link: str) -> Notice:
-    view = get_incident(ws, incident_id, now=now)
+def _notice(ws: Workspace, action: Action, incident_id: str, now: dt.datetime, link: str,
+            settings: IncidentSettings) -> Notice:
+    view = get_incident(ws, incident_id, now=now, settings=settings)
     record = view.record
     step = next((a for a in view.next_actions if a.status in ("due", "overdue")), None)
     return Notice(
@@ -234,7 +238,8 @@ async def run_round(ws: Workspace, *, now: dt.datetime | None = None, options: C
         observations = [_observation(r, maintenance) for r in report.services]
         decision = decide(state, observations, settings, now, _open_incidents(ws))
         clock = _lap(timings, "decide", clock)
-        done, notices, followed, unopened = _write_incidents(ws, decision, now, section.status_page.url)
+        done, notices, followed, unopened = _write_incidents(ws, decision, now, section.status_page.url,
+                                                             IncidentSettings.from_config(config))
         clock = _lap(timings, "incidents", clock)
         tracks = dict(decision.state.tracks)
         for name in unopened:  # opening failed: confirm again next round, so the open is retried
@@ -260,8 +265,8 @@ def _lap(timings: dict[str, float], name: str, since: float) -> float:
     return now
 
 
-def _write_incidents(ws: Workspace, decision: Decision, now: dt.datetime,
-                     link: str) -> tuple[list[str], list[Notice], Followed | None, tuple[str, ...]]:
+def _write_incidents(ws: Workspace, decision: Decision, now: dt.datetime, link: str,
+                     settings: IncidentSettings) -> tuple[list[str], list[Notice], Followed | None, tuple[str, ...]]:
     followed = decision.state.incident
     incident_id = followed.id if followed else ""
     done: list[str] = []
@@ -271,7 +276,7 @@ def _write_incidents(ws: Workspace, decision: Decision, now: dt.datetime,
     for action in decision.actions:
         target = action.incident_id or incident_id
         try:
-            last_id, what = _apply(ws, action, now, target)
+            last_id, what = _apply(ws, action, now, target, settings)
         except (IncidentError, WorkspaceError, OSError) as err:
             log.error("watch: %s on %s failed: %s", action.kind, target or "a new incident", err)
             done.append(f"{action.kind} failed: {err}")
@@ -282,7 +287,7 @@ def _write_incidents(ws: Workspace, decision: Decision, now: dt.datetime,
             incident_id = last_id
         done.append(what)
         try:
-            notices.append(_notice(ws, action, last_id, now, link))
+            notices.append(_notice(ws, action, last_id, now, link, settings))
         except (IncidentError, WorkspaceError, OSError) as err:
             log.error("watch: no notification for %s on %s: %s", action.kind, last_id, err)
     if followed is not None and incident_id and followed.id != incident_id:
