@@ -123,8 +123,28 @@ def _minutes(day: dict[str, Any]) -> dict[str, float]:
             for kind, items in sorted(day.get("spans", {}).items()) if items}
 
 
+def _day_lines(text: str) -> tuple[dict[str, Any], dict[str, str]] | None:
+    """The header and each day's JSON text, without parsing the days (the file is one day per line);
+    None when the file is not laid out the way we write it (then it is parsed whole)."""
+    lines = text.rstrip("\n").split("\n")
+    if len(lines) < 2 or lines[-1] != "}}" or not lines[0].endswith('"days": {'):
+        return None
+    try:
+        head = json.loads(lines[0] + "}}")
+        days: dict[str, str] = {}
+        for line in lines[1:-1]:
+            key, sep, rest = line.removesuffix(",").partition(": ")
+            if not sep or not rest.startswith("{"):
+                return None
+            days[json.loads(key)] = rest
+    except ValueError:
+        return None
+    return head, days
+
+
 class MonthFile:
-    """One service's month of history, loaded for a read-modify-write under the watch lock."""
+    """One service's month of history, loaded for a read-modify-write under the watch lock. Only the days
+    a round touches are parsed and re-serialised; the others are kept as the text they were."""
 
     def __init__(self, ws: Workspace, service: str, month: str) -> None:
         self.ws = ws
@@ -132,17 +152,28 @@ class MonthFile:
         self.service = service
         self.month = month
         self.days: dict[str, dict[str, Any]] = {}
+        self.raw: dict[str, str] = {}
         self.interval = 60
         self.dirty = False
         path = ws.path(self.rel)
         if path.exists():
-            head, days = read_month(path.read_text(encoding="utf-8"), self.rel)
-            self.days = days
+            text = path.read_text(encoding="utf-8")
+            split = _day_lines(text)
+            if split is not None:
+                head, self.raw = split
+            else:
+                head, self.days = read_month(text, self.rel)
             self.interval = int(head.get("interval", 60))
 
     def day(self, date: dt.date) -> dict[str, Any]:
         self.dirty = True
-        return self.days.setdefault(date.isoformat(), {})
+        key = date.isoformat()
+        if key in self.raw:
+            try:
+                self.days[key] = dict(json.loads(self.raw.pop(key)))
+            except (ValueError, TypeError) as err:
+                raise WorkspaceError(f"{self.rel}: day {key} is not valid JSON ({err})") from None
+        return self.days.setdefault(key, {})
 
     def save(self) -> None:
         if not self.dirty:
@@ -160,8 +191,9 @@ class MonthFile:
                                        "p99": _percentile(hist, 0.99)})
         head = json.dumps({"service": self.service, "month": self.month, "version": HISTORY_VERSION,
                            "interval": self.interval})[:-1]
-        lines = [f"{json.dumps(key)}: {json.dumps(self.days[key], sort_keys=True, separators=(',', ':'))}"
-                 for key in sorted(self.days)]
+        texts = {**self.raw, **{key: json.dumps(day, sort_keys=True, separators=(",", ":"))
+                                for key, day in self.days.items()}}
+        lines = [f"{json.dumps(key)}: {texts[key]}" for key in sorted(texts)]
         text = head + ', "days": {\n' + ",\n".join(lines) + "\n}}\n"
         atomic_write(self.ws.path(self.rel), text)
 
