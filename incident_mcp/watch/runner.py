@@ -12,12 +12,12 @@ import fcntl
 import logging
 import os
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
 from incident_mcp.config import CompanyConfig, WatchSettings, load_config
-from incident_mcp.errors import ConfigError, IncidentError, WorkspaceError
+from incident_mcp.errors import ConfigError, IncidentError, IncidentMCPError, WorkspaceError
 from incident_mcp.incidents import (
     IncidentSettings,
     get_incident,
@@ -305,7 +305,7 @@ def _state_code(state: WatchState) -> int:
 
 
 async def run_forever(ws: Workspace, *, options: CheckOptions | None = None,
-                      on_round: object | None = None, rounds: int | None = None) -> None:
+                      on_round: Callable[[RoundResult], None] | None = None, rounds: int | None = None) -> None:
     """Rounds at the configured interval until interrupted (or ``rounds`` have run); a failing round is
     logged and the next one runs anyway."""
     count = 0
@@ -315,9 +315,9 @@ async def run_forever(ws: Workspace, *, options: CheckOptions | None = None,
         try:
             interval = load_config(ws.config_path).config.incident_response.watch.interval
             result = await run_round(ws, options=options)
-            if callable(on_round):
+            if on_round is not None:
                 on_round(result)
-        except (ConfigError, WorkspaceError, IncidentError, OSError) as err:
+        except (IncidentMCPError, OSError) as err:  # a bad config edit or a full disk: say so, try again
             log.error("watch round failed: %s", err)
         count += 1
         if rounds is not None and count >= rounds:
