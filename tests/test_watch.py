@@ -8,6 +8,7 @@ import datetime as dt
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -468,3 +469,23 @@ def test_watch_without_once_runs_rounds_until_interrupted(tmp_path: Path, flap: 
     assert any("watching" in line and "every 60 s" in line for line in lines), lines
     assert proc.returncode == 130
     assert load_state(ws).last_round_at is not None
+
+
+def test_a_channel_that_never_answers_is_cut_off_and_retried_later(tmp_path: Path, flap: FlapServer,
+                                                                   hooks: WebhookReceiver) -> None:
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)  # connections complete in the backlog, nobody ever answers
+    try:
+        notify = [{"type": "webhook", "name": "silent", "url": f"http://127.0.0.1:{silent.getsockname()[1]}/",
+                   "timeout_seconds": 0.5},
+                  {"type": "webhook", "name": "hook", "url": hooks.url("/hook")}]
+        ws, names = make_ws(tmp_path, flap, watch={"open_after": 1}, notify=notify)
+        flap.set(names["api"], 503)
+        result = round_at(ws, 0)
+    finally:
+        silent.close()
+    by_channel = {d.channel: d for d in result.deliveries}
+    assert by_channel["silent"].status == "pending" and "no answer within 0.5 s" in by_channel["silent"].detail
+    assert by_channel["hook"].status == "sent"
+    assert len(records(ws)) == 1
