@@ -23,6 +23,7 @@ from incident_mcp.validation import validate_workspace
 from incident_mcp.watch import RoundResult, load_state, observed_spans, run_round
 from incident_mcp.workspace import Workspace
 from tests.conftest import cli_env
+from tests.tls_fixtures import make_tls_set
 from tests.watch_support import FlapServer, SmtpSink, WebhookReceiver
 
 T0 = dt.datetime(2026, 3, 1, 2, 0, tzinfo=dt.UTC)
@@ -489,3 +490,26 @@ def test_a_channel_that_never_answers_is_cut_off_and_retried_later(tmp_path: Pat
     assert by_channel["silent"].status == "pending" and "no answer within 0.5 s" in by_channel["silent"].detail
     assert by_channel["hook"].status == "sent"
     assert len(records(ws)) == 1
+
+
+def test_email_goes_over_starttls_and_implicit_tls_with_the_password_from_the_environment(
+        tmp_path: Path, flap: FlapServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    tls = make_tls_set(tmp_path)
+    monkeypatch.setenv("SSL_CERT_FILE", str(tls.ca_file))  # trust the test CA, as a company would its own
+    starttls, implicit = SmtpSink(tls=tls.good), SmtpSink(tls=tls.good, implicit=True)
+    try:
+        base = {"type": "email", "host": "127.0.0.1", "username": "alerts", "password_env": "SMTP_PASSWORD",
+                "from": "watch@acme.test", "to": ["founder@acme.test"]}
+        notify = [{**base, "name": "starttls", "port": starttls.port, "security": "starttls"},
+                  {**base, "name": "implicit", "port": implicit.port, "security": "tls"}]
+        ws, names = make_ws(tmp_path, flap, watch={"open_after": 1}, notify=notify)
+        flap.set(names["web"], 502)
+        result = round_at(ws, 0, {"SMTP_PASSWORD": SECRET_PASSWORD})
+    finally:
+        starttls.close()
+        implicit.close()
+    assert {d.channel: d.status for d in result.deliveries} == {"starttls": "sent", "implicit": "sent"}
+    for sink in (starttls, implicit):
+        (mail,) = sink.messages
+        assert mail.tls and mail.auth == f"\0alerts\0{SECRET_PASSWORD}"
+        assert b"Subject: INC-001 opened (P0): web down: HTTP 502" in mail.data

@@ -7,6 +7,7 @@ import base64
 import contextlib
 import socket
 import socketserver
+import ssl
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -106,12 +107,16 @@ class Mail:
     recipients: list[str]
     data: bytes
     auth: str = ""
+    tls: bool = False
 
 
 @dataclass
 class SmtpSink:
-    """A plain-SMTP server on 127.0.0.1 that keeps every message (and the credentials it was given)."""
+    """An SMTP server on 127.0.0.1 that keeps every message (and the credentials it was given): plain, with
+    STARTTLS offered (``tls`` given), or implicit TLS (``tls`` and ``implicit``)."""
 
+    tls: ssl.SSLContext | None = None
+    implicit: bool = False
     messages: list[Mail] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -123,8 +128,17 @@ class SmtpSink:
             def reply(self, line: str) -> None:
                 self.wfile.write((line + "\r\n").encode("ascii"))
 
+            def secure(self) -> None:
+                assert sink.tls is not None
+                self.request = sink.tls.wrap_socket(self.request, server_side=True)
+                self.rfile = self.request.makefile("rb")
+                self.wfile = self.request.makefile("wb", buffering=0)
+
             def handle(self) -> None:
                 mail = Mail("", [], b"")
+                if sink.tls is not None and sink.implicit:
+                    self.secure()
+                    mail.tls = True
                 self.reply("220 sink ESMTP")
                 with contextlib.suppress(OSError, TimeoutError):
                     while True:
@@ -134,7 +148,12 @@ class SmtpSink:
                         line = raw.decode("utf-8", "replace").rstrip("\r\n")
                         verb = line[:4].upper()
                         if verb == "EHLO":
-                            self.wfile.write(b"250-sink\r\n250-AUTH PLAIN LOGIN\r\n250 8BITMIME\r\n")
+                            offer = b"250-STARTTLS\r\n" if sink.tls is not None and not mail.tls else b""
+                            self.wfile.write(b"250-sink\r\n" + offer + b"250-AUTH PLAIN LOGIN\r\n250 8BITMIME\r\n")
+                        elif line.upper() == "STARTTLS" and sink.tls is not None:
+                            self.reply("220 go ahead")
+                            self.secure()
+                            mail.tls = True
                         elif verb == "HELO":
                             self.reply("250 sink")
                         elif verb == "AUTH":
@@ -167,7 +186,7 @@ class SmtpSink:
                                 chunks.append(part)
                             mail.data = b"".join(chunks)
                             sink.messages.append(mail)
-                            mail = Mail("", [], b"", mail.auth)
+                            mail = Mail("", [], b"", mail.auth, mail.tls)
                             self.reply("250 queued")
                         elif verb == "QUIT":
                             self.reply("221 bye")
