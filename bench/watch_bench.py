@@ -40,8 +40,8 @@ import yaml  # noqa: E402
 from bench.status_bench import HEALTHY, endpoints  # noqa: E402
 from incident_mcp.config import load_config  # noqa: E402
 from incident_mcp.status import TargetPolicy, check_targets, service_targets  # noqa: E402
-from incident_mcp.watch import run_round  # noqa: E402
 from incident_mcp.watch.history import HistoryWriter, RoundEntry  # noqa: E402
+from incident_mcp.watch.runner import run_round  # noqa: E402
 from incident_mcp.workspace import Workspace  # noqa: E402
 
 BUDGET = 50 * 1024

@@ -20,7 +20,8 @@ import yaml
 
 from incident_mcp import incidents
 from incident_mcp.validation import validate_workspace
-from incident_mcp.watch import RoundResult, load_state, observed_spans, run_round
+from incident_mcp.watch import load_state, observed_spans
+from incident_mcp.watch.runner import RoundResult, run_round
 from incident_mcp.workspace import Workspace
 from tests.conftest import cli_env
 from tests.tls_fixtures import make_tls_set

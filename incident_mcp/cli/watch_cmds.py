@@ -18,7 +18,7 @@ from incident_mcp.cli.common import add_workspace_option, print_json, workspace_
 from incident_mcp.config import load_config
 from incident_mcp.errors import ConfigError
 from incident_mcp.notify import Notice, send
-from incident_mcp.watch import RoundResult, run_forever, run_round, summary_line
+from incident_mcp.watch.runner import RoundResult, run_forever, run_round, summary_line
 
 
 def add_commands(sub: Any) -> None:

@@ -3,12 +3,12 @@ resolves incidents without crying wolf.
 
 Modules: ``decision`` (the pure state machine: streaks, confirmation, which incident, which actions),
 ``state`` (the committed state file), ``history`` (the per-day check history and :func:`observed_spans`
-for the status page and metrics), ``runner`` (one round under the lock, and the loop).
+for the status page and metrics), ``runner`` (one round under the lock, and the loop; imported on its own
+so that readers of the history do not load the checker), ``schedule`` (the scheduled-CI workflow).
 """
 
 from incident_mcp.watch.decision import Observation, Track, WatchState, decide
 from incident_mcp.watch.history import HISTORY_DIR, Observations, observed_spans
-from incident_mcp.watch.runner import RoundResult, run_forever, run_round, summary_line
 from incident_mcp.watch.state import STATE_FILE, WATCH_DIR, load_state
 
 __all__ = [
@@ -17,13 +17,9 @@ __all__ = [
     "WATCH_DIR",
     "Observation",
     "Observations",
-    "RoundResult",
     "Track",
     "WatchState",
     "decide",
     "load_state",
     "observed_spans",
-    "run_forever",
-    "run_round",
-    "summary_line",
 ]
