@@ -126,3 +126,9 @@ def test_the_state_file_round_trips_one_service_per_line() -> None:
     text = dump_state(state)
     assert parse_state(text) == state
     assert sum(1 for line in text.splitlines() if line.strip().startswith('"api"')) == 1
+
+
+def test_a_service_removed_from_the_config_is_forgotten_and_does_not_hold_the_incident_open() -> None:
+    state, kinds = run(["api=down docs=down"] * 3 + ["api=up"] * 2)
+    assert [k for ks in kinds for k in ks] == ["opened", "recovered"]
+    assert set(state.tracks) == {"api"}

@@ -159,11 +159,11 @@ def _higher(a: Severity, b: Severity) -> bool:
 def decide(state: WatchState, observations: Sequence[Observation], settings: WatchSettings, now: dt.datetime,
            open_incidents: Sequence[OpenIncident] = ()) -> Decision:
     """One round: new tracks, and the incident actions they call for."""
-    tracks = dict(state.tracks)
     critical = {o.service: o.critical for o in observations}
-    before = {name: t.confirmed for name, t in tracks.items()}
-    for obs in observations:
-        tracks[obs.service] = advance(tracks.get(obs.service, Track()), obs, settings, now)
+    before = {name: t.confirmed for name, t in state.tracks.items()}
+    # Services no longer configured are forgotten; the rest advance by this round.
+    tracks = {obs.service: advance(state.tracks.get(obs.service, Track()), obs, settings, now)
+              for obs in observations}
     names = [o.service for o in observations]
     newly_down = tuple(n for n in names if tracks[n].confirmed == "down" and before.get(n, "up") != "down")
     newly_up = tuple(n for n in names if tracks[n].confirmed == "up" and before.get(n) == "down")
