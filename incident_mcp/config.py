@@ -122,6 +122,12 @@ class Support(_Section):
     escalation_email: Text = ""
 
 
+class Api(_Section):
+    """``api:`` — only ``auth`` matters here: a hosted auth provider (Clerk, Auth0, …) is a dependency to watch."""
+
+    auth: Text = ""
+
+
 class Personas(_Section):
     """``personas:`` — the Ops & Risk agent's display name, if set."""
 
@@ -219,6 +225,21 @@ class DnsSetting(ProviderSetting):
     record: Text = ""
     ttl: int | None = Field(default=None, ge=1)
     failover_target: Text = ""
+
+
+class FlagSetting(_Ours):
+    """The flag system's ids that fill the kill-switch commands (``incident_response.flags``)."""
+
+    project: Text = ""
+    environment: Text = ""
+    kill_switches: TextList = Field(default_factory=list)
+    settings: dict[str, Text] = Field(default_factory=dict)
+
+
+class CacheSetting(_Ours):
+    """The application cache's ids (``incident_response.cache``): the Redis database number, host, key prefix."""
+
+    settings: dict[str, Text] = Field(default_factory=dict)
 
 
 class StatusPage(_Ours):
@@ -356,6 +377,9 @@ class IncidentResponse(_Ours):
     deploy: dict[str, Text] = Field(default_factory=dict)
     dns: DnsSetting = Field(default_factory=DnsSetting)
     cdn: ProviderSetting = Field(default_factory=ProviderSetting)
+    payments: ProviderSetting = Field(default_factory=ProviderSetting)
+    flags: FlagSetting = Field(default_factory=FlagSetting)
+    cache: CacheSetting = Field(default_factory=CacheSetting)
     alerting: ProviderSetting = Field(default_factory=ProviderSetting)
     status_page: StatusPage = Field(default_factory=StatusPage)
     on_call: Contact = Field(default_factory=Contact)
@@ -407,6 +431,7 @@ class CompanyConfig(BaseModel):
     feature_flags: FeatureFlags = Field(default_factory=FeatureFlags)
     support: Support = Field(default_factory=Support)
     personas: Personas = Field(default_factory=Personas)
+    api: Api = Field(default_factory=Api)
     incident_response: IncidentResponse = Field(default_factory=IncidentResponse)
 
     @field_validator("*", mode="before")
@@ -430,7 +455,8 @@ class CompanyConfig(BaseModel):
         return critical or list(services)
 
 
-ProviderKind = Literal["hosting", "orm", "database", "cache", "error_tracking", "feature_flags", "dns", "cdn"]
+ProviderKind = Literal["hosting", "orm", "database", "cache", "error_tracking", "feature_flags", "dns", "cdn", "auth",
+                       "payments"]
 
 PROVIDER_FIELDS: dict[ProviderKind, str] = {
     "hosting": "tech_stack.hosting",
@@ -441,7 +467,11 @@ PROVIDER_FIELDS: dict[ProviderKind, str] = {
     "feature_flags": "feature_flags.provider",
     "dns": "incident_response.dns.provider",
     "cdn": "incident_response.cdn.provider",
+    "auth": "api.auth",
+    "payments": "incident_response.payments.provider",
 }
+# Kinds whose field also takes words that are no provider ("JWT", "session"): an unknown value is not warned about.
+_QUIET_KINDS: frozenset[str] = frozenset({"auth"})
 
 
 @dataclass(frozen=True)
@@ -557,7 +587,7 @@ def load_config(path: Path) -> LoadedConfig:
 def _warnings(config: CompanyConfig) -> list[str]:
     warnings: list[str] = []
     for ref in provider_refs(config).values():
-        if ref.configured and ref.key is None:
+        if ref.configured and ref.key is None and ref.kind not in _QUIET_KINDS:
             warnings.append(f"{ref.field}: unknown provider {ref.raw!r}; the runbook uses generic steps "
                             "for it")
         elif ref.options:

@@ -34,6 +34,7 @@ from incident_mcp.rollback import rollback_plan
 from incident_mcp.runbook import generate_runbook
 from incident_mcp.severity import ImpactSignals, classify
 from incident_mcp.status import TargetPolicy, check_targets, service_targets
+from incident_mcp.statuspage import publish_status_page
 from incident_mcp.validation import problem_lines, validate_workspace
 from incident_mcp.workspace import Workspace, atomic_write
 
@@ -240,6 +241,18 @@ def _validate_step(ws: Workspace) -> DemoStep:
     return step
 
 
+def _status_page_step(ws: Workspace) -> DemoStep:
+    result = publish_status_page(ws)
+    index = ws.root / result.index
+    step = DemoStep("Publish the status page, feeds and JSON (publish_status_page)", [
+        f"{result.description}: {result.components} components, {result.open_incidents} open incidents, "
+        f"{result.past_incidents} in the last 90 days ({result.files} files in {result.out}/)",
+        f"open {index.as_uri()}",
+    ])
+    step.ok = index.is_file()
+    return step
+
+
 def run_demo(ws: Workspace) -> Iterator[DemoStep]:
     """Run every step on the workspace, yielding each as it completes.
 
@@ -259,3 +272,4 @@ def run_demo(ws: Workspace) -> Iterator[DemoStep]:
     finally:
         atomic_write(ws.config_path, original)
     yield _validate_step(ws)
+    yield _status_page_step(ws)

@@ -637,6 +637,36 @@ def render(workspace: Workspace | None, name: str, context: Mapping[str, Any], *
     return Rendered("".join(chunks), list(state.block_names))
 
 
+def render_many(workspace: Workspace | None, name: str, contexts: Iterable[Mapping[str, Any]], *,
+                limits: RenderLimits = DEFAULT_LIMITS) -> Iterator[Rendered]:
+    """Render template ``name`` once per context (a page per incident), each render bounded on its own.
+
+    The template and its includes are found and checked for changes once for the whole batch, not once per
+    render: with hundreds of pages that check, not the rendering, was most of the time.
+    """
+    env = environment_for(workspace)
+    fresh: dict[str, bool] = {}
+    template = None
+    for context in contexts:
+        state = _RenderState(limits, time.monotonic() + limits.deadline_seconds, fresh=fresh)
+        token = _STATE.set(state)
+        chunks: list[str] = []
+        total = 0
+        try:
+            if template is None:
+                template = env.get_template(name)
+            for chunk in template.generate(dict(context)):
+                total += len(chunk)
+                if total > limits.max_output_chars:
+                    raise RenderLimitError(f"the output is longer than {limits.max_output_chars:,} characters")
+                chunks.append(chunk)
+        except (Exception, RecursionError) as err:
+            raise _describe(err, env.template_loader, workspace, name) from None
+        finally:
+            _STATE.reset(token)
+        yield Rendered("".join(chunks), list(state.block_names))
+
+
 def _describe(err: BaseException, loader: TemplateLoader, workspace: Workspace | None, name: str) -> TemplateError:
     """One-line error: which template (override or packaged), which line, what went wrong."""
     origin: TemplateOrigin | None = None

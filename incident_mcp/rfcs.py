@@ -119,6 +119,7 @@ class RfcSummary:
     alerts: tuple[str, ...] = ()
     rollback_notes: tuple[str, ...] = ()
     uses_feature_flag: bool = False
+    flags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -324,7 +325,23 @@ def _summarize(artifact: Artifact) -> RfcSummary:
         alerts=tuple(_alerts(sections)),
         rollback_notes=tuple(_rollback_notes(sections)),
         uses_feature_flag=_mentions_flag(lowered),
+        flags=_flag_names(sections),
     )
+
+
+_FLAG_SENTENCE = re.compile(r"[^.!?\n]*\b(?:flags?|kill[ -]switch(?:es)?|toggles?)\b[^.!?\n]*", re.IGNORECASE)
+_CODE_NAME = re.compile(r"`([A-Za-z][A-Za-z0-9_.:-]{1,63})`")
+
+
+def _flag_names(sections: list[_Section]) -> tuple[str, ...]:
+    """Flag names an RFC gives in code spans in a sentence about a flag ("ships behind the `billing-v2` flag")."""
+    names: list[str] = []
+    for section in sections:
+        if section.skipped:
+            continue
+        for sentence in _FLAG_SENTENCE.findall("\n".join(section.lines)):
+            names += _CODE_NAME.findall(sentence)
+    return tuple(dict.fromkeys(names))[:MAX_ITEMS]
 
 
 def _is_rfc(artifact: Artifact) -> bool:

@@ -20,7 +20,8 @@ Template context (what a workspace override can use; every value is plain data):
 ``services``         [{name, url, critical, description}]; ``critical_services`` the critical ones
 ``status_check``     the ``./tools/ops/status-check.sh`` command for the critical URLs, or None
 ``rfcs``             [RfcSummary] (``incident_mcp.rfcs``); ``failure_domains`` [{name, rfc_ids}];
-                     ``unreadable_rfcs`` [text]
+                     ``unreadable_rfcs`` [text]; ``third_parties`` [ProviderView] hosted auth and payments
+                     (api.auth, incident_response.payments.provider): checks, status page, fail-safe, replay
 ``severities``       [{level, name, description, examples, response_time, resolution_target}]
 ``rollback``         notes (advice heading the checklist) and sections {deployment, database, feature_flag,
                      dns, cache}: RollbackSection each, built from ``incident_mcp.rollback.rollback_plan``
@@ -48,12 +49,12 @@ from pydantic import BaseModel, Field
 from incident_mcp import __version__
 from incident_mcp.blocks import BlockError, find_blocks, merge
 from incident_mcp.catalog import Catalog, Step, canonical, fill, load_catalog
-from incident_mcp.catalog.models import is_http
+from incident_mcp.catalog.models import curl_command, is_http
 from incident_mcp.config import CompanyConfig, LoadedConfig, ProviderKind, ProviderRef, load_config, provider_refs
 from incident_mcp.errors import ArtifactError
 from incident_mcp.render import Rendered, render
 from incident_mcp.rfcs import load_rfcs
-from incident_mcp.rollback import PlanStep, RollbackPlan, rollback_plan
+from incident_mcp.rollback import PlanStep, RollbackPlan, dependency_plans, rollback_plan
 from incident_mcp.severity import LEVELS
 from incident_mcp.validation import Problem, RuleInput, register_rule
 from incident_mcp.workspace import Workspace, atomic_write
@@ -222,6 +223,13 @@ class StepView:
         """The code-fence language: ``http`` for a request written METHOD URL, ``sh`` for commands (curl too)."""
         return "http" if self.command and is_http(self.command) else "sh"
 
+    @property
+    def runnable(self) -> str:
+        """The command as a shell runs it: an HTTP request becomes a curl with its headers and body."""
+        if not self.command:
+            return ""
+        return curl_command(self.command, self.headers, self.body) if self.lang == "http" else self.command
+
 
 @dataclass(frozen=True)
 class ProviderView:
@@ -235,6 +243,7 @@ class ProviderView:
     steps: tuple[StepView, ...] = ()
     caveats: tuple[str, ...] = ()
     docs: tuple[str, ...] = ()
+    status_page: str = ""
 
 
 @dataclass(frozen=True)
@@ -361,6 +370,8 @@ _STACK_LABELS: tuple[tuple[str, ProviderKind | None, str], ...] = (
     ("DNS", "dns", "incident_response.dns.provider"),
     ("Feature flags", "feature_flags", "feature_flags.provider"),
     ("Error tracking", "error_tracking", "observability.error_tracking"),
+    ("Sign-in (auth)", "auth", "api.auth"),
+    ("Payments", "payments", "incident_response.payments.provider"),
     ("Alert route to your phone", None, "incident_response.alerting.provider"),
 )
 _NOT_CONFIGURED = re.compile(r"^not configured: set `?([a-z_]+(?:\.[a-z_]+)+)`? to get (.+?)\.?$")
@@ -435,6 +446,15 @@ def _rollback_view(plan: RollbackPlan, builder: _Builder) -> dict[str, Any]:
     return {"notes": list(plan.notes), "sections": sections}
 
 
+def _third_parties(config: CompanyConfig, catalog: Catalog) -> list[ProviderView]:
+    """Hosted auth and payments providers of the config, as the dependencies section shows them."""
+    return [ProviderView(
+        name=p.name, field=p.field, configured_as=p.configured_as, summary=p.summary,
+        prepare=tuple(_step_view(s) for s in p.prepare), steps=tuple(_step_view(s) for s in p.steps),
+        caveats=tuple(p.caveats), docs=tuple(p.docs),
+        status_page=catalog.provider(p.kind, p.key).status_page or "") for p in dependency_plans(config, catalog)]
+
+
 def _alerting(config: CompanyConfig, ref: ProviderRef, catalog: Catalog, builder: _Builder) -> dict[str, Any]:
     route_provider = config.incident_response.alerting.provider.strip()
     view: dict[str, Any] = {"tracker_name": None, "native_push": "", "route": list(catalog.alert_route),
@@ -467,7 +487,7 @@ def runbook_context(ws: Workspace, loaded: LoadedConfig, *, now: dt.datetime | N
     company = builder.company()
     services, critical, status_check = builder.services()
     report = load_rfcs(ws)
-    rollback = _rollback_view(rollback_plan(config, catalog=catalog), builder)
+    rollback = _rollback_view(rollback_plan(config, catalog=catalog, rfcs=report.rfcs), builder)
     alerting = _alerting(config, refs["error_tracking"], catalog, builder)
     contacts = builder.contacts(company)
     hosting = _provider_name(catalog, refs["hosting"])
@@ -483,6 +503,7 @@ def runbook_context(ws: Workspace, loaded: LoadedConfig, *, now: dt.datetime | N
         "rfcs": list(report.rfcs),
         "failure_domains": [{"name": d.name, "rfc_ids": list(d.rfc_ids)} for d in report.failure_domains],
         "unreadable_rfcs": list(report.unreadable),
+        "third_parties": _third_parties(config, catalog),
         "severities": _severities(),
         "rollback": rollback,
         "alerting": alerting,

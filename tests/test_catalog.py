@@ -112,12 +112,15 @@ def test_every_reference_spelling_cited_by_a_step_is_in_the_reference_sheet(cata
     assert cited > 80
 
 
-def test_commands_without_a_reference_spelling_are_few_and_marked_composed(catalog: Catalog) -> None:
-    unreferenced = [(entry.key, step) for _, entry in _entries(catalog)
-                    for step in (*entry.steps, *((entry.status,) if entry.status else ()))
-                    if step.command and step.ref is None]
-    assert all(step.composed for _, step in unreferenced)
-    assert len({(key, step.command) for key, step in unreferenced}) <= 20
+def test_every_command_records_where_and_when_it_was_verified_and_how_well(catalog: Catalog) -> None:
+    for _, entry in _entries(catalog):
+        for step in (*entry.steps, *((entry.status,) if entry.status else ())):
+            if step.command:
+                assert step.source and step.checked, f"{entry.key}: {step.command!r} has no source or date"
+                assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", step.checked)
+                assert step.verified in ("verified", "partial", "unverified"), (entry.key, step.command)
+            elif step.verified == "console-only":
+                assert not step.command
 
 
 def test_the_wrong_fly_command_from_the_spec_appears_nowhere_in_the_catalog() -> None:
@@ -189,8 +192,15 @@ def test_fully_verified_steps_carry_no_warning(catalog: Catalog) -> None:
     ("database", "postgres", "postgresql", None),
     ("database", "PostgreSQL", "postgresql", None),
     ("database", "PostgreSQL 16", "postgresql", None),
-    ("database", "Postgres (Neon)", "postgresql", "neon"),
-    ("database", "Supabase", "postgresql", "supabase"),
+    ("database", "Neon", "neon", None),
+    ("database", "Supabase", "supabase-db", None),
+    ("database", "PlanetScale", "planetscale", None),
+    ("hosting", "Kamal", "kamal", None),
+    ("hosting", "Google App Engine", "app-engine", None),
+    ("orm", "EF Core", "ef-core", None),
+    ("dns", "Google Cloud DNS", "cloud-dns", None),
+    ("cdn", "Bunny CDN", "bunny", None),
+    ("feature_flags", "Split.io", "split", None),
     ("orm", "SQLAlchemy", "alembic", "sqlalchemy"),
     ("orm", "Alembic", "alembic", None),
     ("orm", "Supabase", "supabase-cli", None),
@@ -238,6 +248,11 @@ def test_a_vague_cache_name_is_a_family_too(catalog: Catalog) -> None:
     match = catalog.normalize("cache", "ElastiCache")
     assert match is not None and match.family and set(match.options) == {"redis", "memcached"}
     assert catalog.normalize("cache", "AWS") is None
+
+
+def test_a_managed_postgres_names_both_the_engine_and_the_host(catalog: Catalog) -> None:
+    matches = catalog.normalize_all("database", "Postgres (Neon)")
+    assert [m.key for m in matches] == ["postgresql", "neon"]
 
 
 def test_several_providers_in_one_value_are_all_found_in_order(catalog: Catalog) -> None:
@@ -292,8 +307,9 @@ def test_error_trackers_expose_the_verified_route_to_a_phone(catalog: Catalog) -
         assert "pagerduty" in alerting.channels
         assert alerting.native_push.startswith("not verified")
         assert any("push" in hop for hop in alerting.route)
+    assert catalog.alerting("better-stack").native_push.startswith("partly verified")
     with pytest.raises(CatalogError):
-        catalog.alerting("datadog")
+        catalog.alerting("raygun")
 
 
 # ---- placeholders --------------------------------------------------------------------------------------
@@ -381,10 +397,27 @@ def test_a_command_that_drifts_from_its_reference_spelling_is_rejected(tmp_path:
         load_catalog_from(folder)
 
 
-def test_a_command_with_neither_reference_nor_composed_mark_is_rejected(tmp_path: Path) -> None:
+def test_a_command_without_a_verification_source_is_rejected(tmp_path: Path) -> None:
     folder = _copy(tmp_path)
-    _edit(folder, "cache.yaml", "        ref: redis-cli -n 0 FLUSHDB ASYNC\n", "")
-    with pytest.raises(CatalogError, match=r"cache\.yaml entry 'redis'.*needs `ref`"):
+    _edit(folder, "cache.yaml", "    source: \"spec/rollback-reference.md, citing https://redis.io", "    docs_x: \"")
+    _edit(folder, "cache.yaml", "    docs_x: ", "    # ")
+    with pytest.raises(CatalogError, match=r"cache\.yaml entry 'redis'.*needs `source`"):
+        load_catalog_from(folder)
+
+
+def test_an_http_call_without_an_auth_header_from_the_environment_is_rejected(tmp_path: Path) -> None:
+    folder = _copy(tmp_path)
+    _edit(folder, "feature_flags.yaml", '["Authorization: Api-Key $FLAGSMITH_ADMIN_API_KEY", ',
+          '["Authorization: Api-Key ser.abc123", ')
+    with pytest.raises(CatalogError, match=r"entry 'flagsmith'.*auth header with the token from an environment"):
+        load_catalog_from(folder)
+
+
+def test_a_console_only_step_may_not_carry_a_command(tmp_path: Path) -> None:
+    folder = _copy(tmp_path)
+    _edit(folder, "hosting.yaml", "        command: heroku releases:rollback {release} -a {app}\n",
+          "        command: heroku releases:rollback {release} -a {app}\n        verified: console-only\n")
+    with pytest.raises(CatalogError, match=r"entry 'heroku'.*console-only step has no command"):
         load_catalog_from(folder)
 
 
@@ -399,8 +432,8 @@ def test_an_alias_collision_names_both_entries(tmp_path: Path) -> None:
 
 def test_a_family_option_must_exist(tmp_path: Path) -> None:
     folder = _copy(tmp_path)
-    _edit(folder, "hosting.yaml", "options: [cloud-run, kubernetes]", "options: [cloud-run, app-engine]")
-    with pytest.raises(CatalogError, match="option 'app-engine' is not a hosting provider"):
+    _edit(folder, "hosting.yaml", "options: [cloud-run, app-engine, kubernetes]", "options: [cloud-run, gce]")
+    with pytest.raises(CatalogError, match="option 'gce' is not a hosting provider"):
         load_catalog_from(folder)
 
 
@@ -408,7 +441,7 @@ def test_a_family_may_not_carry_commands(tmp_path: Path) -> None:
     folder = _copy(tmp_path)
     _edit(folder, "hosting.yaml", "    options: [azure-app-service, kubernetes]\n    steps:\n",
           "    options: [azure-app-service, kubernetes]\n    steps:\n"
-          "      - {action: x, command: az x, composed: true}\n")
+          "      - {action: x, command: az x, source: https://example.com, checked: 2026-11-29}\n")
     with pytest.raises(CatalogError, match=r"entry 'azure'.*never commands"):
         load_catalog_from(folder)
 

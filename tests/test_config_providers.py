@@ -32,15 +32,17 @@ def test_every_provider_field_is_normalised_with_its_variant(tmp_path: Path) -> 
 tech_stack: {hosting: "AWS (ECS)", orm: SQLAlchemy, database: Postgres, cache: Upstash}
 observability: {error_tracking: Sentry}
 feature_flags: {provider: config-file}
+api: {auth: Clerk}
 incident_response:
   dns: {provider: Route 53}
   cdn: {provider: AWS CloudFront}
+  payments: {provider: Stripe}
 """)
     refs = provider_refs(loaded.config)
     assert {kind: (ref.key, ref.variant) for kind, ref in refs.items()} == {
         "hosting": ("aws-ecs", "ecs"), "orm": ("alembic", "sqlalchemy"), "database": ("postgresql", None),
         "cache": ("redis", "upstash"), "error_tracking": ("sentry", None), "feature_flags": ("config-file", None),
-        "dns": ("route53", None), "cdn": ("cloudfront", None)}
+        "dns": ("route53", None), "cdn": ("cloudfront", None), "auth": ("clerk", None), "payments": ("stripe", None)}
     assert refs["hosting"].field == "tech_stack.hosting" and refs["hosting"].raw == "AWS (ECS)"
     assert loaded.warnings == ()
 
@@ -52,14 +54,20 @@ def test_the_ways_people_write_fly_all_mean_fly(tmp_path: Path, raw: str) -> Non
 
 
 def test_an_unknown_provider_is_a_warning_naming_the_field_not_an_error(tmp_path: Path) -> None:
-    loaded = _load(tmp_path, "tech_stack: {hosting: Hetzner, orm: GORM}\nobservability: {error_tracking: Datadog}\n")
+    loaded = _load(tmp_path, "tech_stack: {hosting: Hetzner, orm: GORM}\nobservability: {error_tracking: Raygun}\n")
     refs = provider_refs(loaded.config)
     assert refs["hosting"].key is None and refs["hosting"].configured
     assert refs["orm"].key == "gorm"
     assert loaded.warnings == (
         "tech_stack.hosting: unknown provider 'Hetzner'; the runbook uses generic steps for it",
-        "observability.error_tracking: unknown provider 'Datadog'; the runbook uses generic steps for it",
+        "observability.error_tracking: unknown provider 'Raygun'; the runbook uses generic steps for it",
     )
+
+
+def test_an_auth_scheme_that_is_no_provider_is_not_warned_about(tmp_path: Path) -> None:
+    loaded = _load(tmp_path, "api: {auth: JWT}\n")
+    assert provider_refs(loaded.config)["auth"].key is None
+    assert loaded.warnings == ()
 
 
 def test_none_is_not_configured_and_not_warned_about(tmp_path: Path) -> None:

@@ -27,6 +27,9 @@ def test_the_demo_copies_the_example_company_and_walks_through_every_step(
     assert "api" in done.stdout and "down" in done.stdout, "the status check found the failing local service"
     log = (target / "artifacts" / ".audit-log" / "promotions.log").read_text()
     assert "draft → review" in log
+    index = target / "status-site" / "index.html"
+    assert index.as_uri() in done.stdout and "Checkout fails" not in index.read_text()
+    assert "incidents/INC-001.html" in index.read_text()
 
 
 def test_the_demo_refuses_to_write_into_a_folder_that_is_not_empty(tmp_path: Path,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from incident_mcp.catalog import load_catalog
-from incident_mcp.catalog.models import PLACEHOLDER
+from incident_mcp.catalog.models import PLACEHOLDER, curl_command, is_http
 from incident_mcp.config import load_config, provider_refs
 from incident_mcp.runbook import POSTMORTEM_PATH, RUNBOOK_PATH, generate_runbook, solo_voice_problems
 from incident_mcp.workspace import Workspace
@@ -49,12 +49,12 @@ EXPECTED = {
         "https://api.dnsimple.com/v2/",
     ],
     "aws-ecs-alembic": [
-        "aws ecs update-service --cluster parcelwise-prod --service api --task-definition",
+        "aws ecs update-service --region us-east-1 --cluster parcelwise-prod --service api --task-definition",
         "aws ecs stop-service-deployment",
         "alembic downgrade -1",
         "alembic current",
-        "aws cloudfront create-invalidation --distribution-id E2EXAMPLE123 --paths \"/*\"",
-        "aws route53 change-resource-record-sets --hosted-zone-id Z0123456789ABC",
+        "aws cloudfront create-invalidation --region us-east-1 --distribution-id E2EXAMPLE123 --paths \"/*\"",
+        "aws route53 change-resource-record-sets --region us-east-1 --hosted-zone-id Z0123456789ABC",
         "aws route53 update-health-check",
         "/api/admin/projects/",
     ],
@@ -64,6 +64,49 @@ EXPECTED = {
         "drizzle-kit generate --custom",
         "drizzle-kit migrate",
         "https://api.cloudflare.com/client/v4/zones/fedcba9876543210fedcba9876543210/purge_cache",
+    ],
+    "kamal-rails-sidekiq-bunny": [
+        "kamal app containers",
+        "kamal rollback VERSION",
+        'kamal app exec --reuse "MIGRATION_COMMAND"',
+        "bin/rails db:rollback STEP=",
+        "redis-cli -n 1 FLUSHDB ASYNC",
+        "Sidekiq keeps queued jobs in Redis",
+        "curl -fsS -X POST 'https://api.bunny.net/pullzone/184302/purgeCache' -H \"AccessKey: $BUNNY_API_KEY\"",
+        "https://api.porkbun.com/api/json/v3/dns/editByNameType/ledgerline.example/A/app",
+        "stripe events resend EVENT_ID --webhook-endpoint we_1Ledger --live",
+        "https://status.stripe.com",
+    ],
+    "firebase-supabase-flipt": [
+        "firebase hosting:clone snapnote-web@VERSION_ID snapnote-web:live --project snapnote-prod",
+        "supabase migration new revert_",
+        "Restore to new project",
+        "https://flags.snapnote.example/api/v2/environments/production/namespaces/default/resources/"
+        "flipt.core.Flag/new_editor",
+        "`new_editor`",
+        "https://api.cloudflare.com/client/v4/zones/0b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e/dns_records",
+        "https://status.supabase.com",
+    ],
+    "app-engine-neon-kysely": [
+        "gcloud app versions list --service default --project routewise-prod",
+        "gcloud app services set-traffic default --splits=VERSION=1 --project routewise-prod",
+        "neon branches restore main ^self@RESTORE_TIME --preserve-under-name main_before_restore "
+        "--project-id fancy-river-123456",
+        "npx kysely migrate down",
+        "https://api.split.io/internal/api/v2/splits/ws/ws-routewise/FLAG/environments/Production/kill",
+        "gcloud dns record-sets update api.routewise.example. --type=A --ttl=60 --rrdatas=203.0.113.80 "
+        "--zone=routewise-zone --project routewise-prod",
+    ],
+    "ecs-efcore-datadog": [
+        "aws ecs list-task-definitions --region eu-west-1 --family-prefix claimsy-api --sort DESC --max-items 5",
+        "aws ecs update-service --region eu-west-1 --cluster claimsy-prod --service api --task-definition "
+        "claimsy-api:PREVIOUS_REVISION",
+        "aws ecs execute-command --region eu-west-1 --cluster claimsy-prod --task TASK_ID --container api",
+        "dotnet ef database update TARGET_MIGRATION",
+        "ldcli flags toggle-off --project claimsy --environment production --flag FLAG",
+        "aws route53 change-resource-record-sets --region eu-west-1 --hosted-zone-id Z0CLAIMSY123",
+        "aws cloudfront create-invalidation --region eu-west-1 --distribution-id E3CLAIMSY",
+        "DD-API-KEY: $DD_API_KEY",
     ],
     "blank": [],
 }
@@ -108,6 +151,8 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Works
 
 def _prefix(command: str) -> str | None:
     """The fixed text of a catalog command before its first placeholder (None when too short to be telling)."""
+    if is_http(command):
+        command = curl_command(command)  # the runbook prints HTTP calls as the curl that sends them
     head = PLACEHOLDER.split(command)[0].strip()
     return head if len(head) >= 10 else None
 
@@ -117,7 +162,7 @@ def _commands_by_provider(kinds: tuple[str, ...]) -> dict[tuple[str, str], list[
     return {(kind, entry.key): entry.commands() for kind in kinds for entry in catalog.providers(kind)}
 
 
-KINDS = ("hosting", "orm", "database", "feature_flags", "dns", "cache", "cdn", "error_tracking")
+KINDS = ("hosting", "orm", "database", "feature_flags", "dns", "cache", "cdn", "error_tracking", "auth", "payments")
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -127,11 +172,13 @@ def test_the_runbook_has_this_stacks_own_commands(generated: dict[str, tuple[Wor
     for expected in EXPECTED[stack]:
         assert expected in runbook, f"{stack}: missing {expected!r}"
     refs = provider_refs(load_config(ws.config_path).config)
-    commands = _commands_by_provider(KINDS)
+    catalog = load_catalog()
     for kind, ref in refs.items():
         if ref.key is None or kind == "error_tracking":
             continue
-        for command in commands[(kind, ref.key)]:
+        # DNS steps for a record-type change (or for keeping the type) appear only when they apply
+        steps = [s for s in catalog.provider(kind, ref.key).all_steps() if s.when is None]  # type: ignore[arg-type]
+        for command in [s.command for s in steps if s.command]:
             prefix = _prefix(command)
             if prefix:
                 assert prefix in runbook, f"{stack}: {kind} {ref.key} command {command!r} is missing"

@@ -94,3 +94,22 @@ def test_the_summary_of_an_edited_rfc_is_not_served_from_the_cache(tmp_path: Pat
     path.write_text(path.read_text().replace("- Depends on: existing user authentication system, ",
                                              "- Depends on: Stripe, "))
     assert load_rfcs(ws).rfcs[0].dependencies[0] == "Stripe"
+
+
+def test_the_flags_an_rfc_names_reach_the_kill_switch_section_of_the_runbook(tmp_path: Path) -> None:
+    from incident_mcp.runbook import RUNBOOK_PATH, generate_runbook
+
+    (tmp_path / "company.config.yaml").write_text(
+        "feature_flags: {provider: Unleash}\nincident_response: {flags: {project: default, environment: prod}}\n")
+    write(tmp_path, "RFC-007-invoicing.md", rfc(
+        "## Rollout\n\nInvoicing v2 ships behind `invoicing_v2`, a feature flag. A second toggle, `pdf_export`, "
+        "guards exports.\n\n## Alternatives considered\n\nA `never_used` flag.\n", rfc_id="RFC-007"))
+    assert summarize_rfc(parse_artifact(
+        (tmp_path / "artifacts" / "rfcs" / "RFC-007-invoicing.md").read_text(), "x.md")).flags == (
+        "invoicing_v2", "pdf_export")
+    ws = Workspace.at(tmp_path)
+    generate_runbook(ws)
+    text = (tmp_path / RUNBOOK_PATH).read_text()
+    section = text[text.index("Feature Flag Disable"):text.index("DNS Failover")]
+    assert "`invoicing_v2` (RFC-007)" in section and "`pdf_export` (RFC-007)" in section
+    assert "never_used" not in section

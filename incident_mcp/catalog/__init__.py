@@ -1,8 +1,11 @@
 """The provider catalog: rollback, kill-switch, DNS, cache and alerting knowledge as YAML data, and its loader.
 
 Each ``*.yaml`` file beside this module is validated with pydantic on load; a malformed file raises
-``CatalogError`` naming the file, the entry and the field. Commands are copied from the verified reference
-sheet (each step cites its ``ref`` spelling, and the loader checks the command still matches it).
+``CatalogError`` naming the file, the entry and the field. Every command records where it was verified
+(``source``: CLI source file @commit or docs page) and when (``checked``), with its level (verified, partial,
+unverified; console-only steps carry no command); a step copied from the reference sheet also cites its ``ref``
+spelling, which the loader checks the command still matches. Every HTTP call must send its vendor's auth
+header with the token from an environment variable.
 
 Provider-name normalisation (``Catalog.normalize``), as documented for config authors:
 
@@ -48,6 +51,7 @@ from incident_mcp.errors import CatalogError
 
 __all__ = [
     "KINDS",
+    "NONE_WORDS",
     "Alerting",
     "Catalog",
     "CatalogError",

@@ -13,15 +13,24 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-Kind = Literal["hosting", "orm", "database", "cache", "error_tracking", "feature_flags", "dns", "cdn"]
-KINDS: tuple[Kind, ...] = ("hosting", "orm", "database", "cache", "error_tracking", "feature_flags", "dns", "cdn")
-Verified = Literal["verified", "partial", "unverified"]
+Kind = Literal["hosting", "orm", "database", "cache", "error_tracking", "feature_flags", "dns", "cdn", "auth",
+               "payments"]
+KINDS: tuple[Kind, ...] = ("hosting", "orm", "database", "cache", "error_tracking", "feature_flags", "dns", "cdn",
+                           "auth", "payments")
+# console-only: the vendor has no CLI or API for this; the step names the console path (never a made-up command).
+Verified = Literal["verified", "partial", "console-only", "unverified"]
 Phase = Literal["rollback", "prepare"]
 
 PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
 _HTTP = re.compile(r"^(GET|POST|PUT|PATCH|DELETE) (\S+)")
 _KEY = r"^[a-z0-9][a-z0-9-]*$"
 _URL = re.compile(r"^https://[^\s/]+\.[^\s/]+(/\S*)?$")
+_ENV = re.compile(r"\$\{?[A-Z][A-Z0-9_]*\}?")
+_AUTH_HEADER = re.compile(r"^[A-Za-z][A-Za-z0-9-]*: ")
+_CHECKED = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# Header names that carry a credential, by vendor scheme (Authorization: Bearer/Basic/Api-Key, Fastly-Key, …).
+_CREDENTIAL_HEADERS = frozenset({"authorization", "fastly-key", "statsig-api-key", "accesskey", "dd-api-key",
+                                 "dd-application-key", "api-key", "x-api-key", "x-auth-token", "auth-api-token"})
 
 
 def placeholders(template: str) -> list[str]:
@@ -36,6 +45,40 @@ def fill(template: str, values: Mapping[str, str]) -> str:
         return value if value else match.group(1).upper()
 
     return PLACEHOLDER.sub(one, template)
+
+
+def auth_headers(step_command: str, headers: tuple[str, ...] | list[str]) -> list[str]:
+    """The credential headers of an HTTP step (headers list, or ``-H`` flags of a curl command) that read a token
+    from an environment variable (``$NAME``); a literal token does not count."""
+    found = [h for h in headers if h.split(":", 1)[0].strip().lower() in _CREDENTIAL_HEADERS and _ENV.search(h)]
+    if step_command.startswith("curl "):
+        for flag in re.findall(r"-H\s+(\"[^\"]*\"|'[^']*')", step_command):
+            header = flag[1:-1]
+            if header.split(":", 1)[0].strip().lower() in _CREDENTIAL_HEADERS and _ENV.search(header):
+                found.append(header)
+        if re.search(r"(?:^|\s)(?:-u|--user)\s+\"?\$\{?[A-Z]", step_command):
+            found.append("basic auth from the environment")
+        if re.search(r'--data\s+"(?:[^"\\]|\\.)*\$\{?[A-Z]', step_command):
+            found.append("credentials in the body from the environment")  # Porkbun's scheme
+    return found
+
+
+def curl_command(command: str, headers: tuple[str, ...] | list[str] = (), body: str | None = None) -> str:
+    """An HTTP step (``METHOD URL`` with headers and body) as one curl command a shell runs as printed.
+
+    Headers go in double quotes so ``$TOKEN`` expands; the URL and the body go in single quotes so nothing in
+    them does (bodies never hold a single quote: the loader refuses one).
+    """
+    match = _HTTP.match(command)
+    if not match:
+        return command
+    parts = ["curl", "-fsS", "-X", match.group(1), f"'{match.group(2)}'"]
+    parts += [f'-H "{header}"' for header in headers]
+    if body is not None:
+        if not any(header.lower().startswith("content-type:") for header in headers):
+            parts.append('-H "Content-Type: application/json"')
+        parts.append(f"--data '{body}'")
+    return " ".join(parts)
 
 
 def is_http(command: str) -> bool:
@@ -85,6 +128,17 @@ class Step(_Strict):
     verified: Verified | None = None
     ref: str | None = None
     composed: bool = False
+    when: Literal["same_type", "type_change"] | None = Field(
+        default=None, description="DNS: only when the failover keeps (or changes) the record type; shown both ways "
+        "when the config does not say")
+    source: str | None = Field(default=None, description="where the command was verified: CLI source file "
+                               "(owner/repo path @commit) or docs page")
+    checked: str | None = Field(default=None, description="when it was verified (YYYY-MM-DD)")
+
+    @field_validator("checked", mode="before")
+    @classmethod
+    def _date_text(cls, value: Any) -> Any:
+        return value.isoformat() if hasattr(value, "isoformat") else value
 
     @property
     def verify_with_help(self) -> bool:
@@ -94,7 +148,7 @@ class Step(_Strict):
     @property
     def check_first(self) -> str | None:
         """What to tell the reader before they run a command that was not fully verified (None: nothing)."""
-        if self.command is None or self.verified == "verified":
+        if self.command is None or self.verified in ("verified", "console-only"):
             return None
         level = "partly verified" if self.verified == "partial" else "not verified"
         if self.api:
@@ -108,16 +162,31 @@ class Step(_Strict):
 
     @model_validator(mode="after")
     def _command_traceable(self) -> Step:
+        if self.checked is not None and not _CHECKED.match(self.checked):
+            raise ValueError(f"checked {self.checked!r} is not a date (YYYY-MM-DD)")
         if self.command is None:
             if self.body or self.headers or self.ref or self.body_file:
                 raise ValueError("body, body_file, headers and ref need a command")
             return self
+        if self.verified == "console-only":
+            raise ValueError("a console-only step has no command (the vendor has no CLI or API for it)")
         if self.body_file and not self.body:
             raise ValueError("body_file names the file to save the body in, so it needs a body")
+        if self.body and "'" in self.body:
+            raise ValueError("a body may not hold a single quote (it is printed inside '…' for the shell)")
+        if any('"' in header or "`" in header for header in self.headers):
+            raise ValueError("a header may not hold a double quote or backtick (it is printed inside \"…\")")
         if "\n" in self.command:
             raise ValueError("command must be one line")
-        if self.ref is None and not self.composed:
-            raise ValueError("a command needs `ref` (the reference sheet's spelling) or `composed: true`")
+        if not self.source or not self.checked:
+            raise ValueError("a command needs `source` (CLI source file @commit or docs page where it was "
+                             "verified) and `checked` (the date), on the step or its entry")
+        if self.api and not auth_headers(self.command, self.headers):
+            raise ValueError("an HTTP call needs its vendor's auth header with the token from an environment "
+                             "variable (e.g. 'Authorization: Bearer $VERCEL_TOKEN'), never a literal")
+        for header in self.headers:
+            if not _AUTH_HEADER.match(header):
+                raise ValueError(f"header {header!r} is not 'Name: value'")
         if self.ref is not None and not matches_reference(self.command, self.ref):
             raise ValueError(f"command {self.command!r} does not match its reference spelling {self.ref!r}")
         return self
@@ -147,6 +216,18 @@ def matches_reference(command: str, ref: str) -> bool:
     return False
 
 
+def _inherit_step(step: dict[str, Any], level: Any, inherited: dict[str, Any]) -> dict[str, Any]:
+    """A step takes its entry's level, and (for a command) the entry's source and date unless it has its own."""
+    step = {**step}
+    if not step.get("verified"):
+        step["verified"] = level
+    if step.get("command"):
+        for name, value in inherited.items():
+            if value is not None and not step.get(name):
+                step[name] = value
+    return step
+
+
 class Alerting(_Strict):
     """How an error tracker's alerts reach a phone: the verified route and the channels it offers."""
 
@@ -170,11 +251,21 @@ class Provider(_Strict):
     summary: str = ""
     steps: tuple[Step, ...] = Field(min_length=1)
     status: Step | None = None
+    shell: Step | None = Field(default=None, description="hosting: how to open a shell where the app runs, for "
+                               "migration commands")
     caveats: tuple[str, ...] = ()
     docs: tuple[str, ...] = ()
     options: tuple[str, ...] = ()
     generic: bool = False
     alerting: Alerting | None = None
+    source: str | None = None
+    checked: str | None = None
+    status_page: str | None = None
+
+    @field_validator("checked", mode="before")
+    @classmethod
+    def _date_text(cls, value: Any) -> Any:
+        return value.isoformat() if hasattr(value, "isoformat") else value
 
     @model_validator(mode="before")
     @classmethod
@@ -186,12 +277,13 @@ class Provider(_Strict):
         if isinstance(data.get("aliases"), list):
             data["aliases"] = [_alias(v) for v in data["aliases"]]
         level = data.get("verified")
-        for name in ("steps", "status"):
+        inherited = {"source": data.get("source"), "checked": data.get("checked")}
+        for name in ("steps", "status", "shell"):
             items = data.get(name)
             seq = items if isinstance(items, list) else [items] if isinstance(items, dict) else None
             if seq is None:
                 continue
-            seq = [{**s, "verified": s.get("verified") or level} if isinstance(s, dict) else s for s in seq]
+            seq = [_inherit_step(s, level, inherited) if isinstance(s, dict) else s for s in seq]
             data[name] = seq if isinstance(items, list) else seq[0]
         return data
 
@@ -205,11 +297,13 @@ class Provider(_Strict):
 
     @model_validator(mode="after")
     def _complete(self) -> Provider:
-        steps = (*self.steps, *((self.status,) if self.status else ()))
+        steps = self.all_steps()
         if (self.options or self.generic) and any(step.command for step in steps):
             raise ValueError("a family or generic entry gives advice, never commands")
         if not self.options and not self.generic and not self.docs:
             raise ValueError("an entry needs at least one docs link")
+        if self.verified == "console-only" and any(step.command for step in steps):
+            raise ValueError("a console-only entry has no commands; give the console path in the action")
         return self
 
     @property
@@ -217,10 +311,13 @@ class Provider(_Strict):
         """Whether this entry only names other providers (``AWS`` → ECS, Lambda, …)."""
         return bool(self.options)
 
+    def all_steps(self) -> tuple[Step, ...]:
+        """The steps, then the status and shell steps when the entry has them."""
+        return (*self.steps, *(step for step in (self.status, self.shell) if step is not None))
+
     def commands(self) -> list[str]:
-        """Every command template of the entry (steps and status), for checks and tests."""
-        steps = (*self.steps, *((self.status,) if self.status else ()))
-        return [step.command for step in steps if step.command]
+        """Every command template of the entry (steps, status and shell), for checks and tests."""
+        return [step.command for step in self.all_steps() if step.command]
 
 
 class CatalogFile(_Strict):

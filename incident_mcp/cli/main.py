@@ -19,6 +19,7 @@ from incident_mcp.cli import (
     runbook_cmds,
     serve_cmds,
     status_cmds,
+    statuspage_cmds,
     watch_cmds,
 )
 from incident_mcp.cli.common import error
@@ -34,6 +35,7 @@ AREAS: tuple[ModuleType, ...] = (
     status_cmds,
     watch_cmds,
     incident_cmds,
+    statuspage_cmds,
     rollback_cmds,
     artifact_cmds,
     serve_cmds,

@@ -21,8 +21,9 @@ def add_commands(sub: Any) -> None:
 
 
 def _rollback(args: argparse.Namespace) -> int:
-    loaded = load_config(workspace_from(args).config_path)
-    plan = rollback_plan(loaded.config, args.kind)
+    ws = workspace_from(args)
+    loaded = load_config(ws.config_path)
+    plan = rollback_plan(loaded.config, args.kind, workspace=ws)
     if args.json:
         print_json(plan)
     else:

@@ -15,6 +15,7 @@ from incident_mcp.server import (
     rollback_tools,
     runbook_tools,
     status_tools,
+    statuspage_tools,
 )
 from incident_mcp.server.common import ServerContext
 
@@ -34,6 +35,7 @@ AREAS: tuple[ModuleType, ...] = (
     incident_tools,
     rollback_tools,
     artifact_tools,
+    statuspage_tools,
     guide,
 )
 

@@ -34,4 +34,5 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
         Example: rollback_plan(kinds=["deployment", "database"])
         """
         with tool_errors():
-            return rollback_plan(ctx.config().config, kinds)
+            ws = ctx.workspace()
+            return rollback_plan(ctx.config(ws).config, kinds, workspace=ws)

@@ -1,0 +1,469 @@
+"""The status page as data: a pure function of the config, the incident records, the watch's history and ``now``.
+
+Every renderer (HTML, JSON, feeds, badges) reads only this model, and the model holds only public text
+(see ``public.py``), so no renderer and no workspace template override can leak a note or a root cause.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from incident_mcp.config import CompanyConfig, MaintenanceWindow, ServiceConfig
+from incident_mcp.incidents import IncidentRecord, TimelineEvent
+from incident_mcp.incidents.record import parse_timestamp as _parse_timestamp
+from incident_mcp.statuspage.public import (
+    IMPACT_LABEL,
+    INDICATOR_RANK,
+    OVERALL_DESCRIPTION,
+    SEVERITY_IMPACT,
+    SEVERITY_STATUS,
+    STATE_LABEL,
+    STATUS_INDICATOR,
+    STATUS_LABEL,
+    ComponentStatus,
+    Indicator,
+    clean_line,
+    clean_text,
+    generic_title,
+    worst_status,
+)
+from incident_mcp.uptime import (
+    DAY,
+    FORMULA,
+    Span,
+    Uptime,
+    daily_uptime,
+    day_start,
+    format_percent,
+    incident_spans,
+    severity_segments,
+    uptime,
+)
+
+# Records repeat the same few timestamps many times (sorting, segments, updates): parse each text once.
+parse_timestamp = functools.lru_cache(maxsize=1 << 16)(_parse_timestamp)
+BAR_DAYS = 90
+WINDOWS = (90, 30, 7)
+PAST_DAYS = 90
+
+
+@dataclass(frozen=True)
+class SourceRecord:
+    """One incident record as read: the typed record and its raw frontmatter (fields other branches add)."""
+
+    record: IncidentRecord
+    meta: Mapping[str, Any]
+
+    @property
+    def closed_as(self) -> str | None:
+        """``duplicate`` or ``false_alarm`` when the record was closed as not a real incident."""
+        value = getattr(self.record, "closed_as", None) or self.meta.get("closed_as")
+        return value if isinstance(value, str) and value.strip() else None
+
+
+@dataclass(frozen=True)
+class ComponentRef:
+    """A public component as an incident or a maintenance names it."""
+
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class DayBar:
+    """One day of a component's uptime bar."""
+
+    date: str
+    level: str  # a component status, or "no_data"
+    percent: str
+    text: str  # the day's text alternative: date, figure, what happened
+
+
+@dataclass(frozen=True)
+class UptimeFigure:
+    """The formula's value over the last ``days`` UTC days (today included)."""
+
+    days: int
+    percent: str
+    ratio: float | None
+    major_minutes: float
+    partial_minutes: float
+    window_minutes: float
+
+
+@dataclass(frozen=True)
+class Component:
+    """A configured public service as the page shows it."""
+
+    id: str
+    name: str
+    position: int
+    status: ComponentStatus
+    status_label: str
+    uptime: tuple[UptimeFigure, ...]
+    bars: tuple[DayBar, ...]
+    bars_summary: str
+
+    @property
+    def uptime_90(self) -> UptimeFigure:
+        """The 90-day figure shown under the bars and on the badge."""
+        return self.uptime[0]
+
+
+@dataclass(frozen=True)
+class Update:
+    """One public update of an incident: a communication event as it was posted."""
+
+    id: str
+    incident_id: str
+    status: str
+    status_label: str
+    body: str
+    at: dt.datetime
+    at_iso: str
+    at_text: str
+    components: tuple[ComponentRef, ...]
+
+
+@dataclass(frozen=True)
+class PublicIncident:
+    """An incident as customers see it: public name, impact, state, times, components and updates."""
+
+    id: str
+    name: str
+    status: str
+    status_label: str
+    impact: Indicator
+    impact_label: str
+    summary: str
+    is_open: bool
+    started_at: dt.datetime
+    started_iso: str
+    started_text: str
+    updated_iso: str
+    monitoring_iso: str | None
+    resolved_iso: str | None
+    resolved_text: str
+    duration_text: str
+    components: tuple[ComponentRef, ...]
+    updates: tuple[Update, ...]  # newest first
+    page: str  # path of its page inside the site
+
+
+@dataclass(frozen=True)
+class Maintenance:
+    """A configured maintenance window as customers see it (public components only)."""
+
+    id: str
+    name: str
+    status: str  # scheduled | in_progress | completed
+    status_label: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    starts_iso: str
+    ends_iso: str
+    starts_text: str
+    ends_text: str
+    components: tuple[ComponentRef, ...]
+
+
+@dataclass(frozen=True)
+class Site:
+    """Everything every output of the status page is built from."""
+
+    name: str
+    url: str  # where the site is hosted ("" when not configured: links stay relative)
+    now: dt.datetime
+    now_iso: str
+    now_text: str
+    indicator: Indicator
+    description: str
+    banner_level: str  # the worst component status (colours the banner)
+    components: tuple[Component, ...]
+    incidents: tuple[PublicIncident, ...]  # every published incident, newest first
+    open_incidents: tuple[PublicIncident, ...]
+    past_incidents: tuple[PublicIncident, ...]  # resolved within the last PAST_DAYS days
+    maintenances: tuple[Maintenance, ...]
+    upcoming_maintenances: tuple[Maintenance, ...]  # scheduled or in progress
+    formula: str
+    bar_days: int
+    windows: tuple[int, ...]
+    past_days: int
+    legend: tuple[tuple[str, str], ...]  # (level, label)
+
+
+def iso(at: dt.datetime) -> str:
+    """``2026-03-01T02:14:00Z``."""
+    return at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def display_time(at: dt.datetime) -> str:
+    """``1 Mar 2026, 02:14 UTC``."""
+    at = at.astimezone(dt.UTC)
+    return f"{at.day} {at:%b %Y, %H:%M} UTC"
+
+
+def display_date(day: dt.date) -> str:
+    """``1 Mar 2026``."""
+    return f"{day.day} {day:%b %Y}"
+
+
+def duration_text(start: dt.datetime, end: dt.datetime) -> str:
+    """``25 min``, ``2 h 5 min``, ``3 d 4 h``."""
+    minutes = max(0, int((end - start).total_seconds() // 60))
+    days, rest = divmod(minutes, 1440)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h" if hours else f"{days} d"
+    if hours:
+        return f"{hours} h {mins} min" if mins else f"{hours} h"
+    return f"{mins} min"
+
+
+def _minutes_text(minutes: float) -> str:
+    return duration_text(dt.datetime.min, dt.datetime.min + dt.timedelta(minutes=round(minutes)))
+
+
+# ---- incidents ---------------------------------------------------------------------------------------------
+
+
+def _state_after(event: TimelineEvent, current: str) -> str:
+    """The incident state after ``event`` (the record's own replay rules, public states only)."""
+    if event.kind == "resolved":
+        return "resolved"
+    if event.kind == "state_change" and event.state is not None:
+        return event.state
+    if event.kind == "root_cause" and current == "investigating":
+        return "identified"
+    if event.kind == "monitoring" and current in ("investigating", "identified"):
+        return "monitoring"
+    return current
+
+
+def _public_updates(record: IncidentRecord, refs: tuple[ComponentRef, ...],
+                    now: dt.datetime) -> tuple[list[Update], dt.datetime | None]:
+    """The record's communication events as updates (oldest first), and when it first reached monitoring."""
+    state = "investigating"
+    monitoring_at: dt.datetime | None = None
+    updates: list[Update] = []
+    seen: dict[str, int] = {}
+    events = sorted(record.timeline, key=lambda e: parse_timestamp(e.at))
+    for index, event in enumerate(events):
+        at = parse_timestamp(event.at)
+        if at > now:
+            break
+        state = _state_after(event, state)
+        if state == "monitoring" and monitoring_at is None:
+            monitoring_at = at
+        if event.kind != "communication":
+            continue
+        for same in events[index + 1:]:  # "resolved" and its announcement in the same second: it says resolved
+            if parse_timestamp(same.at) != at:
+                break
+            state = _state_after(same, state)
+        body = clean_text(event.text)
+        if not body:
+            continue
+        stamp = at.strftime("%Y%m%dT%H%M%SZ")
+        seen[stamp] = seen.get(stamp, 0) + 1
+        suffix = f"-{seen[stamp]}" if seen[stamp] > 1 else ""
+        updates.append(Update(id=f"{record.id}-{stamp}{suffix}", incident_id=record.id, status=state,
+                              status_label=STATE_LABEL[state], body=body, at=at, at_iso=iso(at),
+                              at_text=display_time(at), components=refs))
+    return updates, monitoring_at
+
+
+def _public_incident(source: SourceRecord, public: Mapping[str, ServiceConfig], now: dt.datetime) -> PublicIncident:
+    record = source.record
+    refs = tuple(ComponentRef(name, public[name].public_name) for name in dict.fromkeys(record.services)
+                 if name in public)
+    worst = min((severity for _, _, severity in severity_segments(record, now)), default=record.severity)
+    impact = SEVERITY_IMPACT[worst]
+    title = clean_line(source.meta.get("public_title"))
+    name = title or generic_title(impact, [ref.name for ref in refs])
+    started = parse_timestamp(record.detected_at)
+    resolved = parse_timestamp(record.resolved_at) if record.resolved_at and not record.is_open else None
+    updates, monitoring_at = _public_updates(record, refs, now)
+    updated = max([started, *(u.at for u in updates), *([resolved] if resolved else [])])
+    return PublicIncident(
+        id=record.id, name=name, status=record.incident_state, status_label=STATE_LABEL[record.incident_state],
+        impact=impact, impact_label=IMPACT_LABEL[impact], summary=clean_text(source.meta.get("public_summary")),
+        is_open=record.is_open, started_at=started, started_iso=iso(started), started_text=display_time(started),
+        updated_iso=iso(updated), monitoring_iso=iso(monitoring_at) if monitoring_at else None,
+        resolved_iso=iso(resolved) if resolved else None,
+        resolved_text=display_time(resolved) if resolved else "",
+        duration_text=duration_text(started, resolved or now), components=refs,
+        updates=tuple(reversed(updates)), page=f"incidents/{record.id}.html")
+
+
+def published(source: SourceRecord, public: Mapping[str, ServiceConfig], now: dt.datetime) -> bool:
+    """Whether a record appears on the page at all.
+
+    Not when it was closed as a duplicate or false alarm, not before it was detected, and not when every
+    service it lists is hidden (or unknown): its existence would say something about a hidden service.
+    """
+    record = source.record
+    if source.closed_as or parse_timestamp(record.detected_at) > now:
+        return False
+    return not record.services or any(name in public for name in record.services)
+
+
+# ---- components and uptime ----------------------------------------------------------------------------------
+
+
+def _level(figure: Uptime) -> str:
+    if figure.major_minutes > 0:
+        return "major_outage"
+    if figure.partial_minutes > 0:
+        return "partial_outage"
+    if figure.degraded_minutes > 0:
+        return "degraded_performance"
+    if figure.maintenance_minutes > 0:
+        return "under_maintenance"
+    return "operational"
+
+
+def _day_text(day: dt.date, figure: Uptime | None) -> str:
+    if figure is None or figure.ratio is None:
+        return f"{display_date(day)}: no data"
+    parts = [(figure.major_minutes, "major outage"), (figure.partial_minutes, "partial outage"),
+             (figure.degraded_minutes, "degraded performance"), (figure.maintenance_minutes, "maintenance")]
+    happened = [f"{_minutes_text(minutes)} {what}" for minutes, what in parts if minutes >= 0.5]
+    tail = ", ".join(happened) if happened else "no incidents"
+    return f"{display_date(day)}: {format_percent(figure.ratio)} uptime, {tail}"
+
+
+def _bars(spans: Sequence[Span], now: dt.datetime, data_from: dt.datetime) -> tuple[tuple[DayBar, ...], str]:
+    bars: list[DayBar] = []
+    for day, figure in daily_uptime(spans, BAR_DAYS, now, data_from=data_from):
+        level = "no_data" if figure is None or figure.ratio is None else _level(figure)
+        bars.append(DayBar(date=day.isoformat(), level=level,
+                           percent=format_percent(figure.ratio if figure else None), text=_day_text(day, figure)))
+    eventful = [bar for bar in bars if bar.level not in ("operational", "no_data")]
+    missing = sum(bar.level == "no_data" for bar in bars)
+    summary = [f"{len(eventful)} of the last {BAR_DAYS} days with incidents or maintenance"]
+    if eventful:
+        listed = "; ".join(bar.text for bar in eventful[-5:])
+        summary.append(("most recent: " if len(eventful) > 5 else "") + listed)
+    if missing:
+        summary.append(f"{missing} days without data")
+    return tuple(bars), ". ".join(summary) + "."
+
+
+def _figures(spans: Sequence[Span], now: dt.datetime, data_from: dt.datetime) -> tuple[UptimeFigure, ...]:
+    figures: list[UptimeFigure] = []
+    for days in WINDOWS:
+        start = day_start(now) - (days - 1) * DAY
+        figure = uptime(spans, start, now, data_from=data_from)
+        figures.append(UptimeFigure(days=days, percent=format_percent(figure.ratio), ratio=figure.ratio,
+                                    major_minutes=figure.major_minutes, partial_minutes=figure.partial_minutes,
+                                    window_minutes=figure.window_minutes))
+    return tuple(figures)
+
+
+def _maintenance_spans(windows: Iterable[MaintenanceWindow], now: dt.datetime) -> dict[str, list[Span]]:
+    spans: dict[str, list[Span]] = {}
+    for window in windows:
+        if window.start >= now:
+            continue
+        for service in window.services:
+            spans.setdefault(service, []).append(Span(window.start, min(window.end, now), "under_maintenance",
+                                                      source="maintenance"))
+    return spans
+
+
+def _current_status(service: str, open_records: Sequence[IncidentRecord], observed: Sequence[Span],
+                    windows: Sequence[MaintenanceWindow], now: dt.datetime) -> ComponentStatus:
+    statuses: list[str] = [SEVERITY_STATUS[r.severity] for r in open_records if service in r.services]
+    statuses += [s.impact for s in observed if s.impact != "no_data" and s.start <= now <= s.end]
+    if any(w.covers(service, now) for w in windows):
+        statuses.append("under_maintenance")
+    return worst_status(statuses)
+
+
+def _maintenance(index: int, window: MaintenanceWindow, public: Mapping[str, ServiceConfig],
+                 now: dt.datetime) -> Maintenance | None:
+    refs = tuple(ComponentRef(name, public[name].public_name) for name in dict.fromkeys(window.services)
+                 if name in public)
+    if not refs:
+        return None
+    status = "scheduled" if now < window.start else "in_progress" if now < window.end else "completed"
+    label = {"scheduled": "Scheduled", "in_progress": "In progress", "completed": "Completed"}[status]
+    return Maintenance(
+        id=f"maintenance-{window.start:%Y%m%dT%H%MZ}-{index + 1}",
+        name=clean_line(window.reason) or "Scheduled maintenance", status=status, status_label=label,
+        starts_at=window.start, ends_at=window.end, starts_iso=iso(window.start), ends_iso=iso(window.end),
+        starts_text=display_time(window.start), ends_text=display_time(window.end), components=refs)
+
+
+# ---- the site -------------------------------------------------------------------------------------------------
+
+
+def build_site(config: CompanyConfig, records: Sequence[SourceRecord], now: dt.datetime, *,
+               observed: Mapping[str, Sequence[Span]] | None = None,
+               data_from: Mapping[str, dt.datetime] | None = None) -> Site:
+    """The status page for ``now``: a pure function of its arguments.
+
+    ``observed`` holds the watch's spans per service and ``data_from`` when its history of each service
+    starts; without them the incident records are the only data, from the day of the first record.
+    """
+    now = now.astimezone(dt.UTC).replace(microsecond=0)
+    observed = observed or {}
+    data_from = data_from or {}
+    section = config.incident_response
+    public = {s.name: s for s in section.services if s.public}
+    real = [source for source in records if not source.closed_as]
+    first_record = min((parse_timestamp(s.record.detected_at) for s in real), default=None)
+    records_from = day_start(first_record) if first_record is not None else None
+    spans = incident_spans([s.record for s in real if parse_timestamp(s.record.detected_at) <= now], now)
+    maintenance = _maintenance_spans(section.maintenance, now)
+    open_records = [s.record for s in real if s.record.is_open and parse_timestamp(s.record.detected_at) <= now]
+
+    components: list[Component] = []
+    for position, service in enumerate(public.values(), start=1):
+        watched = list(observed.get(service.name, ()))
+        merged = [*spans.get(service.name, ()), *maintenance.get(service.name, ()), *watched]
+        starts = [t for t in (records_from, data_from.get(service.name)) if t is not None]
+        known_from = min(starts) if starts else now
+        status = _current_status(service.name, open_records, watched, section.maintenance, now)
+        bars, summary = _bars(merged, now, known_from)
+        components.append(Component(id=service.name, name=clean_line(service.public_name) or service.name,
+                                    position=position, status=status, status_label=STATUS_LABEL[status],
+                                    uptime=_figures(merged, now, known_from), bars=bars, bars_summary=summary))
+
+    incidents = sorted((_public_incident(s, public, now) for s in records if published(s, public, now)),
+                       key=lambda i: (i.started_at, i.id), reverse=True)
+    open_incidents = tuple(i for i in incidents if i.is_open)
+    horizon = now - PAST_DAYS * DAY
+    past = tuple(i for i in incidents if not i.is_open and parse_timestamp(i.resolved_iso or i.started_iso) >= horizon)
+    maintenances = tuple(m for index, window in enumerate(section.maintenance)
+                         if (m := _maintenance(index, window, public, now)) is not None)
+    maintenances = tuple(sorted(maintenances, key=lambda m: (m.starts_at, m.id)))
+
+    indicator: Indicator = "none"
+    for candidate in [*(i.impact for i in open_incidents), *(STATUS_INDICATOR[c.status] for c in components)]:
+        if INDICATOR_RANK[candidate] > INDICATOR_RANK[indicator]:
+            indicator = candidate
+    banner: str = worst_status([c.status for c in components])
+    description = OVERALL_DESCRIPTION[indicator]
+    if indicator == "none" and banner == "under_maintenance":
+        description = "Service Under Maintenance"
+    if indicator != "none" and banner == "operational":
+        banner = {"minor": "degraded_performance", "major": "partial_outage", "critical": "major_outage"}[indicator]
+    company = clean_line(config.company.name)
+    url = section.status_page.url.strip()
+    return Site(
+        name=f"{company} status" if company else "Status",
+        url=url if url.startswith(("https://", "http://")) else "",
+        now=now, now_iso=iso(now), now_text=display_time(now), indicator=indicator, description=description,
+        banner_level=banner, components=tuple(components), incidents=tuple(incidents),
+        open_incidents=open_incidents, past_incidents=past, maintenances=maintenances,
+        upcoming_maintenances=tuple(m for m in maintenances if m.status != "completed"),
+        formula=FORMULA, bar_days=BAR_DAYS, windows=WINDOWS, past_days=PAST_DAYS,
+        legend=tuple((level, STATUS_LABEL[level]) for level in ("operational", "degraded_performance",
+                                                                "partial_outage", "major_outage",
+                                                                "under_maintenance", "no_data")))
