@@ -514,3 +514,15 @@ def test_email_goes_over_starttls_and_implicit_tls_with_the_password_from_the_en
         (mail,) = sink.messages
         assert mail.tls and mail.auth == f"\0alerts\0{SECRET_PASSWORD}"
         assert b"Subject: INC-001 opened (P0): web down: HTTP 502" in mail.data
+
+
+def test_the_status_page_shows_what_the_watch_saw(tmp_path: Path, flap: FlapServer) -> None:
+    from incident_mcp.statuspage.publish import publish_status_page
+
+    ws, names = make_ws(tmp_path, flap)
+    flap.set(names["docs"], 500)
+    for n in range(3):
+        round_at(ws, n)  # docs confirmed down: the incident (P1) alone would say partial outage
+    publish_status_page(ws, now=minute(3))
+    components = json.loads((ws.root / "status-site" / "api" / "v2" / "components.json").read_text())["components"]
+    assert {c["name"]: c["status"] for c in components}["docs"] == "major_outage"
