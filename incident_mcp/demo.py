@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from incident_mcp.changes import note_recent_changes, record_deploy
 from incident_mcp.config import load_config
 from incident_mcp.context import load_context
 from incident_mcp.demo_services import demo_services, point_services_at
@@ -29,6 +30,8 @@ from incident_mcp.incidents import (
     record_postmortem,
     update_incident,
 )
+from incident_mcp.incidents.record import format_timestamp
+from incident_mcp.metrics import incident_metrics
 from incident_mcp.promotion import promote
 from incident_mcp.rollback import rollback_plan
 from incident_mcp.runbook import generate_runbook
@@ -107,6 +110,7 @@ class _Story:
 
     start: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC).replace(microsecond=0))
     incident_id: str = ""
+    bad_deploy: str = ""
     severity: str = "P1"
     overall: str = "major_outage"
 
@@ -150,14 +154,23 @@ def _incident_steps(story: _Story) -> list[Callable[[Workspace], DemoStep]]:
         ])
 
     def open_step(ws: Workspace) -> DemoStep:
-        opened = open_incident(
+        # what the deploy script logged (incident-mcp deploy record) before it broke
+        record_deploy(ws, service="api", version="01JQ8V2K", at=format_timestamp(story.at(-600)), now=story.start)
+        story.bad_deploy = record_deploy(ws, service="api", version="01JQ9X7M", at=format_timestamp(story.at(-12)),
+                                         note="rename STRIPE_WEBHOOK_SECRET", now=story.start).id
+        opened = note_recent_changes(ws, open_incident(
             ws, title="Checkout fails: Stripe webhooks rejected after deploy",
             severity=story.severity,
             summary="Upgrades fail at the last step; the api service returns 500 on /webhooks/stripe.",
-            services=["api"], depends_on=["RFC-001"], detected_at=story.at(0), now=story.at(1))
+            services=["api"], depends_on=["RFC-001"], detected_at=story.at(0), now=story.at(1)), now=story.at(1))
         story.incident_id = opened.id
         step = DemoStep(f"Open the incident record (open_incident) → {opened.id}", [opened.path])
         step.lines.extend(f"[ ] {t.step}" + (f"  (by {t.due_at})" if t.due_at else "") for t in opened.triage)
+        step.lines.append("What changed before it broke (recent_changes):")
+        for change in opened.recent_changes:
+            step.lines.append(f"  {change.kind} {change.id} {change.what} — {change.correlation}")
+            if change.rollback:
+                step.lines.append(f"    back to {change.rollback_to}: {change.rollback}")
         return step
 
     def updates_step(ws: Workspace) -> DemoStep:
@@ -218,7 +231,8 @@ def _incident_steps(story: _Story) -> list[Callable[[Workspace], DemoStep]]:
             ],
             lessons=Lessons(went_well="Rollback took four minutes with the runbook's command",
                             went_poorly="Found by a customer email, not by an alert",
-                            got_lucky="Stripe retries webhooks for three days, so nothing was lost"))
+                            got_lucky="Stripe retries webhooks for three days, so nothing was lost"),
+            caused_by=story.bad_deploy)
         step = DemoStep("Post-mortem: 5 Whys, impact, remediation, lessons (record_postmortem)")
         step.lines.append("complete" if not result.missing else "missing: " + "; ".join(result.missing))
         return step
@@ -228,8 +242,18 @@ def _incident_steps(story: _Story) -> list[Callable[[Workspace], DemoStep]]:
         return DemoStep("Promote the record draft → review (promote_artifact)",
                         [result.log_line or f"{result.from_status} → {result.to_status}"])
 
+    def metrics_step(ws: Workspace) -> DemoStep:
+        report = incident_metrics(ws, now=story.start)
+        ttr, change = report.time_to_resolve.overall, report.change_failure
+        step = DemoStep("Are we getting better? (incident_metrics, last 30 days)", [
+            f"time to resolve: median {ttr.median_minutes} min, p90 {ttr.p90_minutes} min (n={ttr.n})",
+            f"change fail rate: {len(change.failed_deploys)} of {change.deploys} deploys caused an incident",
+        ])
+        step.lines.extend(f"uptime {row.service}: {row.uptime}" for row in report.uptime.services)
+        return step
+
     return [status_step, classify_step, open_step, updates_step, due_step, comms_step, resolve_step, postmortem_step,
-            promote_step]
+            promote_step, metrics_step]
 
 
 def _validate_step(ws: Workspace) -> DemoStep:

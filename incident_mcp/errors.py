@@ -10,7 +10,8 @@ IncidentMCPError            base: every error we raise on purpose; ``str(err)`` 
 ├── PromotionError          a lifecycle step or gate refused the promotion
 ├── TemplateError           a Jinja2 template is missing, broken or misbehaved
 ├── IncidentError           an incident operation that makes no sense for the record's state
-└── TargetError             a status-check target that is malformed or not allowed to be probed
+├── TargetError             a status-check target that is malformed or not allowed to be probed
+└── LearnError              a deploy, change or metrics request that cannot be answered (bad time, unknown id)
 """
 
 from __future__ import annotations
@@ -72,3 +73,7 @@ class IncidentError(IncidentMCPError):
 
 class TargetError(IncidentMCPError):
     """A status-check target is malformed or may not be probed."""
+
+
+class LearnError(IncidentMCPError):
+    """A deploy record, a change lookup or a metrics request that cannot be answered as asked."""

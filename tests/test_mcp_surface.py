@@ -18,7 +18,8 @@ from incident_mcp.server import build_server
 SNAPSHOT = Path(__file__).parent / "snapshots" / "mcp_surface.json"
 DESIGN_TOOLS = {"load_context", "generate_runbook", "check_status", "classify_severity", "open_incident",
                 "update_incident", "get_incident", "list_incidents", "rollback_plan", "draft_communication",
-                "record_postmortem", "promote_artifact", "validate_artifacts", "publish_status_page"}
+                "record_postmortem", "promote_artifact", "validate_artifacts", "publish_status_page",
+                "recent_changes", "incident_metrics"}
 
 
 def surface(read_only: bool) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from typing import Any, get_args
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from incident_mcp import incidents
+from incident_mcp import changes, incidents
 from incident_mcp.cli.common import add_workspace_option, paint, print_json, workspace_from
 from incident_mcp.errors import IncidentError
 from incident_mcp.incidents.comms import COMM_KINDS
@@ -97,6 +97,7 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--state", choices=STATES)
     p.add_argument("--severity", type=str.upper, choices=SEVERITIES)
     p.add_argument("--reason", default="", help="why the severity changed")
+    p.add_argument("--caused-by", help="the change that caused it: a deploy id or commit sha")
     p.add_argument("--force", action="store_true", help="regenerate blocks even if edited by hand")
     _common(p)
     p.set_defaults(func=_update)
@@ -138,6 +139,7 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--went-well")
     p.add_argument("--went-poorly")
     p.add_argument("--got-lucky")
+    p.add_argument("--caused-by", help="the change that caused it: a deploy id or commit sha")
     p.add_argument("--force", action="store_true", help="regenerate blocks even if edited by hand")
     _common(p)
     p.set_defaults(func=_postmortem)
@@ -185,9 +187,11 @@ def _warnings(warnings: list[str]) -> None:
 
 
 def _open(args: argparse.Namespace) -> int:
-    result = incidents.open_incident(
-        workspace_from(args), title=args.title, severity=args.severity, summary=args.summary, services=args.service,
+    ws = workspace_from(args)
+    opened = incidents.open_incident(
+        ws, title=args.title, severity=args.severity, summary=args.summary, services=args.service,
         detected_at=args.detected, depends_on=args.depends_on, author=args.author, tags=args.tag)
+    result = changes.note_recent_changes(ws, opened)
     _warnings(result.warnings)
     lines = [f"Opened {paint(result.id, 'bold')} ({result.severity_label}): {plain(result.title)}",
              f"File: {result.path}", f"Detected {human_time(result.detected_at)}; "
@@ -195,6 +199,12 @@ def _open(args: argparse.Namespace) -> int:
     for n, item in enumerate(result.triage, start=1):
         due = f"  (due {human_time(item.due_at)})" if item.due_at else ""
         lines.append(f"  {n}. {item.step}{due}")
+    if result.recent_changes:
+        lines.append("Recent changes, most likely cause first:")
+        lines.extend(f"  {n}. [{c.kind}] {c.id} {plain(c.what)} ({c.before} before): {plain(c.correlation)}"
+                     for n, c in enumerate(result.recent_changes, start=1))
+    if result.recent_changes_hint:
+        lines.append(f"  ({result.recent_changes_hint})")
     return _emit(args, result, "\n".join(lines))
 
 
@@ -202,7 +212,7 @@ def _update(args: argparse.Namespace) -> int:
     result = incidents.update_incident(
         workspace_from(args), args.incident_id, event=args.event, text=args.text, at=args.at,
         mitigation=args.mitigation, channel=args.channel, overall=args.overall, state=args.state,
-        severity=args.severity, reason=args.reason, force=args.force)
+        severity=args.severity, reason=args.reason, force=args.force, caused_by=args.caused_by)
     _warnings(result.warnings)
     lines = [f"{result.id}: {result.state}, {result.severity}"]
     lines.extend(f"  + {event.at}  {plain(event_line(event))}" for event in result.added)
@@ -212,7 +222,8 @@ def _update(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
-    view = incidents.get_incident(workspace_from(args), args.incident_id or None)
+    ws = workspace_from(args)
+    view = changes.changes_hint(ws, incidents.get_incident(ws, args.incident_id or None))
     _warnings(view.warnings)
     record = view.record
     lines = [f"{paint(view.id, 'bold')}  {view.severity_label}  {record.incident_state}  {plain(record.title)}",
@@ -222,6 +233,8 @@ def _show(args: argparse.Namespace) -> int:
              "Next actions:", *_actions_text(view.next_actions), "Timeline:"]
     for event in record.timeline:
         lines.append(f"  {human_time(event.at)}  {plain(event_line(event))}")
+    if view.recent_changes:
+        lines.append(f"Recent changes: {view.recent_changes}")
     if view.postmortem_missing:
         lines.append("Post-mortem still missing:")
         lines.extend(f"  - {m}" for m in view.postmortem_missing)
@@ -313,7 +326,8 @@ def _postmortem(args: argparse.Namespace) -> int:
     factors = _str_list(data, "contributing_factors")
     result = incidents.record_postmortem(
         workspace_from(args), args.incident_id, whys=whys, contributing_factors=factors, impact=impact_model,
-        remediation=remediation, follow_ups=follow_ups, lessons=lessons_model, force=args.force)
+        remediation=remediation, follow_ups=follow_ups, lessons=lessons_model, force=args.force,
+        caused_by=args.caused_by)
     _warnings(result.warnings)
     lines = [f"{result.id}: post-mortem recorded in {result.path}"]
     if result.complete:

@@ -36,7 +36,7 @@ from incident_mcp.incidents.record import (
     validation_message,
 )
 from incident_mcp.incidents.settings import IncidentSettings, load_settings
-from incident_mcp.incidents.store import editing, save
+from incident_mcp.incidents.store import Saved, editing, save
 from incident_mcp.severity import LEVELS, Severity, StatusRollup
 from incident_mcp.workspace import Workspace, create_exclusive
 
@@ -243,15 +243,23 @@ def update_incident(ws: Workspace, incident_id: str, *, event: UpdateEventKind |
                     channel: str | None = None, overall: StatusRollup | str | None = None,
                     state: IncidentState | str | None = None, severity: Severity | str | None = None,
                     reason: str = "", force: bool = False, now: dt.datetime | None = None,
-                    settings: IncidentSettings | None = None, services: list[str] | None = None) -> UpdatedIncident:
+                    settings: IncidentSettings | None = None, caused_by: str | None = None,
+                    services: list[str] | None = None) -> UpdatedIncident:
     """Add timeline events (default time: now), change state or severity; back-filled times land in order.
 
+    ``caused_by`` names the change that caused it (a deploy id or commit sha, checked by ``changes``).
     ``services`` are added to the record's services (a service found failing joins the incident).
     """
     now = utc_now(now)
     settings = settings or load_settings(ws)
+    cause = _cause(ws, caused_by)
     with editing(ws, incident_id) as incident:
         record = incident.record
+        if cause is not None and event is None and state is None and severity is None:
+            saved = save(ws, incident, record.model_copy(update={"caused_by": cause}), force=force)
+            return _updated(saved, [], now, settings)
+        if cause is not None:
+            record = record.model_copy(update={"caused_by": cause})
         when = _event_time(at, now, "at")
         detected = parse_timestamp(record.detected_at)
         if when < detected:
@@ -270,11 +278,25 @@ def update_incident(ws: Workspace, incident_id: str, *, event: UpdateEventKind |
         if services:
             changes["services"] = list(dict.fromkeys([*record.services, *services]))[:MAX_LIST]
         saved = save(ws, incident, record.model_copy(update=changes), force=force)
+    return _updated(saved, added, now, settings)
+
+
+def _updated(saved: Saved, added: list[TimelineEvent], now: dt.datetime, settings: IncidentSettings
+             ) -> UpdatedIncident:
     new = saved.record
     return UpdatedIncident(
         id=new.id, path=saved.rel, state=new.incident_state, severity=new.severity, added=added,
         acknowledged_at=new.acknowledged_at, mitigated_at=new.mitigated_at, resolved_at=new.resolved_at,
         next_actions=next_actions(new, now, settings), warnings=[*settings.warnings, *saved.warnings])
+
+
+def _cause(ws: Workspace, caused_by: str | None) -> str | None:
+    """The checked deploy id or commit sha (``changes`` imports this package, so it is imported late)."""
+    if caused_by is None:
+        return None
+    from incident_mcp.changes.cause import resolve_cause
+
+    return resolve_cause(ws, caused_by)
 
 
 class StatusSummary(Protocol):

@@ -88,12 +88,21 @@ def _merged(old: Postmortem, *, whys: list[str] | None, contributing_factors: li
 def record_postmortem(ws: Workspace, incident_id: str, *, whys: list[str] | None = None,
                       contributing_factors: list[str] | None = None, impact: Impact | None = None,
                       remediation: list[RemediationAction] | None = None, follow_ups: list[FollowUp] | None = None,
-                      lessons: Lessons | None = None, force: bool = False) -> PostmortemResult:
-    """Fill (or refine) the post-mortem sections of an incident record."""
+                      lessons: Lessons | None = None, force: bool = False,
+                      caused_by: str | None = None) -> PostmortemResult:
+    """Fill (or refine) the post-mortem sections of an incident record (and ``caused_by``, the change behind it)."""
+    cause = None
+    if caused_by is not None:
+        from incident_mcp.changes.cause import resolve_cause  # changes imports this package: imported late
+
+        cause = resolve_cause(ws, caused_by)
     with editing(ws, incident_id) as incident:
         pm = _merged(incident.record.postmortem, whys=whys, contributing_factors=contributing_factors,
                      impact=impact, remediation=remediation, follow_ups=follow_ups, lessons=lessons)
-        saved = save(ws, incident, incident.record.model_copy(update={"postmortem": pm}), force=force)
+        update: dict[str, object] = {"postmortem": pm}
+        if cause is not None:
+            update["caused_by"] = cause
+        saved = save(ws, incident, incident.record.model_copy(update=update), force=force)
     missing = postmortem_missing(saved.record)
     if saved.record.incident_state != "resolved":
         missing.insert(0, f"the incident is not resolved yet (state: {saved.record.incident_state})")

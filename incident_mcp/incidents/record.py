@@ -188,6 +188,8 @@ class IncidentRecord(BaseModel):
     acknowledged_at: Timestamp | None = None
     mitigated_at: Timestamp | None = None
     resolved_at: Timestamp | None = None
+    caused_by: Annotated[str, Field(max_length=100)] | None = Field(
+        default=None, description="The change that caused it: a deploy id (dep-…) or a commit sha")
     timeline: list[TimelineEvent] = Field(default_factory=list)
     postmortem: Postmortem = Field(default_factory=Postmortem)
     opened_by: FreeText | None = None  # "watch" when incident-mcp watch opened it; absent: by hand or an agent
@@ -207,7 +209,7 @@ class IncidentRecord(BaseModel):
 # Key order of a record's frontmatter: Company OS fields first, then ours; a change touches its own lines.
 KEY_ORDER = ("id", "type", "title", "status", "created", "author", "parent", "children", "depends_on", "blocks",
              "tags", "severity", "incident_state", "services", "summary", "detected_at", "acknowledged_at",
-             "mitigated_at", "resolved_at", "opened_by", "timeline", "postmortem")
+             "mitigated_at", "resolved_at", "opened_by", "caused_by", "timeline", "postmortem")
 
 
 def record_fields(record: IncidentRecord) -> dict[str, Any]:
@@ -225,6 +227,8 @@ def record_fields(record: IncidentRecord) -> dict[str, Any]:
     }
     if record.opened_by:
         data["opened_by"] = record.opened_by
+    if record.caused_by:
+        data["caused_by"] = record.caused_by
     if record.postmortem != Postmortem():
         data["postmortem"] = record.postmortem.model_dump()
     return data

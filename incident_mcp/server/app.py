@@ -12,6 +12,7 @@ from incident_mcp.server import (
     context_tools,
     guide,
     incident_tools,
+    learn_tools,
     rollback_tools,
     runbook_tools,
     status_tools,
@@ -22,9 +23,10 @@ from incident_mcp.server.common import ServerContext
 INSTRUCTIONS = (
     "incident-mcp helps a solo founder run incident response in their Company OS repository. "
     "Start with load_context to learn the company's stack, services and open incidents. "
-    "Live incident: check_status → classify_severity → open_incident → get_incident (what is due) → "
-    "rollback_plan → update_incident → draft_communication. Afterwards: record_postmortem → "
-    "promote_artifact → validate_artifacts. Setting up: generate_runbook. The prompts "
+    "Live incident: check_status → classify_severity → open_incident → recent_changes → get_incident (what is "
+    "due) → rollback_plan → update_incident → draft_communication. Afterwards: record_postmortem → "
+    "promote_artifact → validate_artifacts → incident_metrics. publish_status_page rebuilds the public status "
+    "page from the records. Setting up: generate_runbook. The prompts "
     "establish_incident_process, handle_live_incident and post_incident_review walk through each workflow."
 )
 
@@ -36,6 +38,7 @@ AREAS: tuple[ModuleType, ...] = (
     rollback_tools,
     artifact_tools,
     statuspage_tools,
+    learn_tools,
     guide,
 )
 

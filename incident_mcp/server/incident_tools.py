@@ -10,7 +10,7 @@ from mcp.server import MCPServer
 from mcp_types import ToolAnnotations
 from pydantic import Field
 
-from incident_mcp import incidents
+from incident_mcp import changes, incidents
 from incident_mcp.incidents.comms import CommKind
 from incident_mcp.incidents.record import IncidentState, MitigationKind, UpdateEventKind
 from incident_mcp.server.common import ServerContext, tool_errors
@@ -73,7 +73,7 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
                 status_rollup=status_rollup, unsure_between=unsure_between or []))
 
     @server.tool(annotations=_READ)
-    def get_incident(incident_id: OptionalId = None) -> incidents.IncidentView:
+    def get_incident(incident_id: OptionalId = None) -> changes.IncidentViewWithChanges:
         """One incident record with computed next actions (acknowledge, status check, communications, next
         update, resolution target, post-mortem), each done, due or overdue now.
 
@@ -83,7 +83,8 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
         "status": "overdue", "due_at": "2026-11-27T02:15:00Z"}, ...], "overdue": ["first_communication"]}
         """
         with tool_errors():
-            return incidents.get_incident(ctx.workspace(), incident_id or None)
+            ws = ctx.workspace()
+            return changes.changes_hint(ws, incidents.get_incident(ws, incident_id or None))
 
     @server.tool(annotations=_READ)
     def list_incidents(
@@ -137,9 +138,9 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
             description="Ids of related artifacts (RFCs, PRDs); each must exist")] = None,
         author: Annotated[str | None, Field(description="Who writes the record")] = None,
         tags: Annotated[list[str] | None, Field(description="Extra tags (plain words)")] = None,
-    ) -> incidents.OpenedIncident:
+    ) -> changes.OpenedWithChanges:
         """Open an incident: allocates the next INC-NNN and writes artifacts/decision-memos/INC-NNN-<slug>.md;
-        returns the triage checklist for its severity with due times.
+        returns the triage checklist for its severity with due times and the 3 changes most likely behind it.
 
         Use once per incident, after classify_severity; link related RFCs/PRDs in depends_on.
         Example: open_incident(title="Checkout returns 500", severity="P1", services=["api"],
@@ -147,9 +148,11 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
         "triage": [{"step": "Acknowledge within 30 minutes", "due_at": "..."}], ...}
         """
         with tool_errors():
-            return incidents.open_incident(ctx.workspace(), title=title, severity=severity, summary=summary,
-                                           services=services, detected_at=detected_at, depends_on=depends_on,
-                                           author=author, tags=tags)
+            ws = ctx.workspace()
+            opened = incidents.open_incident(ws, title=title, severity=severity, summary=summary,
+                                             services=services, detected_at=detected_at, depends_on=depends_on,
+                                             author=author, tags=tags)
+            return changes.note_recent_changes(ws, opened)
 
     @server.tool(annotations=_APPEND)
     def update_incident(
@@ -169,6 +172,8 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
         severity: Annotated[Severity | None, Field(description="New severity (needs a reason)")] = None,
         reason: Annotated[str, Field(description="Why the severity changed (kept in the timeline)")] = "",
         force: Annotated[bool, Field(description="Regenerate blocks even if edited by hand")] = False,
+        caused_by: Annotated[str | None, Field(description="The change that caused it: a deploy id or commit sha "
+                                                           "(see recent_changes)")] = None,
     ) -> incidents.UpdatedIncident:
         """Add a timeline event, change state or change severity (with a reason); returns what is due next.
 
@@ -180,7 +185,7 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
         with tool_errors():
             return incidents.update_incident(ctx.workspace(), incident_id, event=event, text=text, at=at,
                                              mitigation=mitigation, channel=channel, overall=overall, state=state,
-                                             severity=severity, reason=reason, force=force)
+                                             severity=severity, reason=reason, force=force, caused_by=caused_by)
 
     @server.tool(annotations=_REPLACE)
     def record_postmortem(
@@ -196,6 +201,8 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
         lessons: Annotated[incidents.Lessons | None, Field(
             description="went_well, went_poorly, got_lucky (only the fields given are replaced)")] = None,
         force: Annotated[bool, Field(description="Regenerate blocks even if edited by hand")] = False,
+        caused_by: Annotated[str | None, Field(description="The change that caused it: a deploy id or commit sha "
+                                                           "(see recent_changes)")] = None,
     ) -> incidents.PostmortemResult:
         """Fill or refine the post-mortem (5 Whys, factors, impact, remediation, follow-ups, lessons); parts not
         given are kept. Says what is still missing before the record can be promoted to review.
@@ -209,4 +216,4 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
             return incidents.record_postmortem(ctx.workspace(), incident_id, whys=whys,
                                                contributing_factors=contributing_factors, impact=impact,
                                                remediation=remediation, follow_ups=follow_ups, lessons=lessons,
-                                               force=force)
+                                               force=force, caused_by=caused_by)
