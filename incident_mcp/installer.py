@@ -317,8 +317,26 @@ def _install_file(ws: Workspace, item: BundledFile, data: bytes, recorded: dict[
     return FileResult(path=item.target, action="replaced", note="replaced with --force", backup=backup), True
 
 
-def run_init(ws: Workspace, *, force: bool = False, bundle: Path | None = None) -> InitResult:
-    """Set up ``ws``: config section, skill, scripts, manifest. Idempotent; see the module docstring."""
+def _scheduled_files(ws: Workspace, schedule: str | None) -> dict[BundledFile, bytes]:
+    """The generated files a ``--schedule`` adds (the workflow names the notify secrets it needs)."""
+    if schedule is None:
+        return {}
+    from incident_mcp.watch.schedule import SCHEDULES, WORKFLOW_PATH, github_workflow
+
+    if schedule not in SCHEDULES:
+        raise WorkspaceError(f"--schedule {schedule!r} is not one of {', '.join(SCHEDULES)} (for systemd and cron "
+                             "see the README, \"Detect\")")
+    try:
+        config = parse_config(ws.config_path.read_text(encoding="utf-8"), ws.config_path).config
+    except (OSError, ConfigError):
+        config = None
+    return {BundledFile(WORKFLOW_PATH, WORKFLOW_PATH): github_workflow(config).encode("utf-8")}
+
+
+def run_init(ws: Workspace, *, force: bool = False, bundle: Path | None = None,
+             schedule: str | None = None) -> InitResult:
+    """Set up ``ws``: config section, skill, scripts, manifest (and with ``schedule`` a scheduled
+    ``watch --once``). Idempotent; see the module docstring."""
     # Everything that can be refused is checked before the first write (the lock file included).
     sources = _read_sources(bundle or default_bundle())
     for item in BUNDLED_FILES:
@@ -334,6 +352,12 @@ def run_init(ws: Workspace, *, force: bool = False, bundle: Path | None = None) 
             changed |= file_changed
             if result.action != "kept":
                 recorded[item.target] = {"sha256": _sha256(sources[item.source])}
+        for item, data in _scheduled_files(ws, schedule).items():
+            result, file_changed = _install_file(ws, item, data, recorded, force)
+            results.append(result)
+            changed |= file_changed
+            if result.action != "kept":
+                recorded[item.target] = {"sha256": _sha256(data)}
         changed |= _save_manifest(ws, recorded)
     return InitResult(workspace=str(ws.root), config=config_action, config_note=config_note, files=results,
                       register_command=register_command(ws), changed=changed)

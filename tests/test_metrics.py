@@ -141,6 +141,26 @@ def test_the_watch_observations_count_where_no_incident_was_opened(ws: Workspace
     assert rows["help-center"].down_minutes == 30
 
 
+def test_the_watch_history_in_the_repository_is_read_by_default(ws: Workspace) -> None:
+    from incident_mcp.watch.history import RoundEntry, record_round
+
+    start = dt.datetime(2026, 3, 20, 12, 0, tzinfo=dt.UTC)
+    minute = dt.timedelta(minutes=1)
+    record_round(ws, start, 60, [RoundEntry("help-center", "up", latency_ms=40)])
+    record_round(ws, start + minute, 60, [RoundEntry("help-center", "down")])
+    record_round(ws, start + 2 * minute, 60, [RoundEntry("help-center", "down")])
+    record_round(ws, start + 3 * minute, 60,
+                 [RoundEntry("help-center", "down", kind="major_outage", since=start + minute)])
+    for n in range(4, 12):
+        record_round(ws, start + n * minute, 60, [RoundEntry("help-center", "down", kind="major_outage")])
+    record_round(ws, start + 12 * minute, 60, [RoundEntry("help-center", "up", latency_ms=40, kind="major_outage")])
+    record_round(ws, start + 13 * minute, 60,
+                 [RoundEntry("help-center", "up", latency_ms=40, recovered_since=start + 12 * minute)])
+    report = metrics.incident_metrics(ws, since=SINCE, until=UNTIL, now=NOW)
+    rows = {row.service: row for row in report.uptime.services}
+    assert rows["help-center"].down_minutes == 11  # confirmed: from the first failed round to the first healthy one
+
+
 def test_trends_compare_with_the_previous_period_of_the_same_length(ws: Workspace) -> None:
     trends = _report(ws).trends
     assert (trends.previous_since, trends.previous_until) == ("2026-01-29T00:00:00Z", SINCE)

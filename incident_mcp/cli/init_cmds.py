@@ -26,11 +26,14 @@ def add_commands(sub: Any) -> None:
                         help="replace installed files even if they were edited (a copy is kept in "
                              ".incident-mcp/replaced/)")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.add_argument("--schedule", choices=["github-actions"],
+                        help="also write a scheduled `watch --once` (github-actions: "
+                             ".github/workflows/incident-watch.yml; see README \"Detect\" for systemd and cron)")
     parser.set_defaults(func=_init)
 
 
 def _init(args: argparse.Namespace) -> int:
-    result = run_init(workspace_from(args), force=args.force)
+    result = run_init(workspace_from(args), force=args.force, schedule=args.schedule)
     if args.json:
         print_json(result)
         return 0

@@ -21,6 +21,7 @@ from incident_mcp.cli import (
     serve_cmds,
     status_cmds,
     statuspage_cmds,
+    watch_cmds,
 )
 from incident_mcp.cli.common import error
 from incident_mcp.errors import IncidentMCPError, os_error_message
@@ -33,6 +34,7 @@ AREAS: tuple[ModuleType, ...] = (
     context_cmds,
     runbook_cmds,
     status_cmds,
+    watch_cmds,
     incident_cmds,
     statuspage_cmds,
     learn_cmds,

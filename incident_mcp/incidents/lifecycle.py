@@ -147,12 +147,13 @@ def open_incident(ws: Workspace, *, title: str, severity: str, summary: str = ""
                   detected_at: str | dt.datetime | None = None, depends_on: list[str] | None = None,
                   author: str | None = None, tags: list[str] | None = None, public_summary: str = "",
                   duplicate_of: str | None = None, force: bool = False, now: dt.datetime | None = None,
-                  settings: IncidentSettings | None = None) -> OpenedIncident:
+                  settings: IncidentSettings | None = None, opened_by: str | None = None) -> OpenedIncident:
     """Allocate the next INC-NNN and write its record; returns the triage checklist with due times.
 
     Refused while an open incident covers one of the services (or has the same title), unless ``force``
     (a genuinely separate incident) or ``duplicate_of`` (this report repeats that one: the record is kept,
-    closed as its duplicate at once).
+    closed as its duplicate at once). ``opened_by`` names an automatic opener (``watch``); absent for
+    incidents opened by a person or agent.
     """
     now = utc_now(now)
     settings = settings or load_settings(ws)
@@ -186,7 +187,7 @@ def open_incident(ws: Workspace, *, title: str, severity: str, summary: str = ""
         "id": "INC-000", "title": title, "status": "draft", "author": author or settings.author or DEFAULT_AUTHOR,
         "depends_on": refs, "severity": sev, "incident_state": "investigating", "services": services,
         "summary": summary, "public_summary": public_summary, "detected_at": stamp, "timeline": timeline,
-        **closing})
+        "opened_by": opened_by or None, **closing})
     slug = slugify(title)
     taken = {int(m.group(1)) for ident in known if (m := ID_RE.match(ident))}
     with ws.lock("incident-ids"):

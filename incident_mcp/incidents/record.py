@@ -206,6 +206,7 @@ class IncidentRecord(BaseModel):
     duplicate_of: str | None = Field(default=None, pattern=r"^INC-[0-9]{3,}$")
     timeline: list[TimelineEvent] = Field(default_factory=list)
     postmortem: Postmortem = Field(default_factory=Postmortem)
+    opened_by: FreeText | None = None  # "watch" when incident-mcp watch opened it; absent: by hand or an agent
 
     @property
     def number(self) -> int:
@@ -227,10 +228,10 @@ class IncidentRecord(BaseModel):
 # Key order of a record's frontmatter: Company OS fields first, then ours; a change touches its own lines.
 KEY_ORDER = ("id", "type", "title", "status", "created", "author", "parent", "children", "depends_on", "blocks",
              "tags", "severity", "incident_state", "services", "summary", "public_summary", "detected_at",
-             "acknowledged_at", "mitigated_at", "resolved_at", "caused_by", "closed_as", "duplicate_of", "timeline",
-             "postmortem")
+             "acknowledged_at", "mitigated_at", "resolved_at", "opened_by", "caused_by", "closed_as", "duplicate_of",
+             "timeline", "postmortem")
 # Written only when set, so records of real incidents keep their old shape.
-OPTIONAL_KEYS = ("public_summary", "caused_by", "closed_as", "duplicate_of")
+OPTIONAL_KEYS = ("public_summary", "opened_by", "caused_by", "closed_as", "duplicate_of")
 
 
 def record_fields(record: IncidentRecord) -> dict[str, Any]:

@@ -32,6 +32,7 @@ from incident_mcp.metrics.durations import DurationStats, median, stats
 from incident_mcp.metrics.records import LoadedRecord, load_record
 from incident_mcp.severity import LEVELS
 from incident_mcp.uptime import Span, format_percent, incident_spans, uptime
+from incident_mcp.watch.history import observed_spans
 from incident_mcp.workspace import Workspace
 
 DEFAULT_DAYS = 30
@@ -336,7 +337,8 @@ def incident_metrics(ws: Workspace, *, since: str | dt.datetime | None = None, u
     """Every figure over ``[since, until)`` (default: the 30 days up to now).
 
     ``observed``: the watch's spans per service (kinds major_outage, degraded_performance,
-    under_maintenance, no_data), with ``data_from`` per service: when its observations start.
+    under_maintenance, no_data), with ``data_from`` per service: when its observations start; by default
+    read from the watch's history (none there: uptime comes from the records alone).
     """
     now = utc_now(now)
     end = _time(until, "until") or now
@@ -348,6 +350,10 @@ def incident_metrics(ws: Workspace, *, since: str | dt.datetime | None = None, u
             config = load_config(ws.config_path).config
         except IncidentMCPError:
             config = None
+    if observed is None:
+        seen = observed_spans(ws, until=end)
+        observed = seen.spans
+        data_from = seen.data_from if data_from is None else data_from
     entries, skipped = read_entries(ws)
     period = _in(entries, start, end)
     deploys = read_deploys(ws).deploys
@@ -367,5 +373,5 @@ def incident_metrics(ws: Workspace, *, since: str | dt.datetime | None = None, u
         since=format_timestamp(start), until=format_timestamp(end), period_rule=defs.PERIOD,
         statistics=defs.PERCENTILES, incidents=counts, time_to_acknowledge=mtta, time_to_mitigate=mttm,
         time_to_resolve=ttr, time_in_state=_state_time(period, now), change_failure=change,
-        uptime=_uptime(entries, config, start, end, now, observed or {}, data_from or {}),
+        uptime=_uptime(entries, config, start, end, now, observed, data_from or {}),
         trends=_trends(entries, deploys, start, end, parts), skipped=skipped[:MAX_SKIPPED])

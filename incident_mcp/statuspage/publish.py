@@ -14,6 +14,7 @@ from incident_mcp.incidents.record import utc_now
 from incident_mcp.statuspage.build import build_from_workspace
 from incident_mcp.statuspage.writer import check_out, default_out, write_site
 from incident_mcp.uptime import Span
+from incident_mcp.watch.history import observed_spans
 from incident_mcp.workspace import Workspace
 
 
@@ -47,9 +48,14 @@ def publish_status_page(ws: Workspace, *, out: Path | None = None, now: dt.datet
     """Build the status page from the workspace as of ``now`` and write it to ``out``.
 
     ``out`` defaults to ``incident_response.status_page.out`` (``status-site``) inside the workspace; an
-    explicit ``out`` may be anywhere. ``observed``/``data_from``: the watch's history, when there is one.
+    explicit ``out`` may be anywhere. ``observed``/``data_from``: the watch's history; by default read from
+    ``watch/history/`` (nothing there: the page is built from the records alone).
     """
     moment = utc_now(now)
+    if observed is None:
+        seen = observed_spans(ws, until=moment)
+        observed = seen.spans
+        data_from = seen.data_from if data_from is None else data_from
     config = load_config(ws.config_path).config
     target = check_out(ws, out if out is not None else default_out(ws, config.incident_response.status_page.out))
     with ws.lock("status-page"):
