@@ -157,6 +157,17 @@ def day_start(at: dt.datetime) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
 
 
+def data_start(records: Iterable[IncidentRecord], watched_from: dt.datetime | None) -> dt.datetime | None:
+    """When a service's data starts: the earliest of the UTC day of the first incident record (records are
+    data from that day on) and the start of the watch's history; None when there is neither.
+
+    The status page and the metrics both use it, so the same window gives the same figure in both.
+    """
+    first = min((parse_timestamp(r.detected_at) for r in records if not getattr(r, "closed_as", None)), default=None)
+    starts = [t for t in (day_start(first) if first is not None else None, watched_from) if t is not None]
+    return min(starts) if starts else None
+
+
 def daily_uptime(spans: Sequence[Span], days: int, now: dt.datetime, *,
                  data_from: dt.datetime | None = None) -> list[tuple[dt.date, Uptime | None]]:
     """The last ``days`` UTC days up to ``now`` (oldest first); None for a day with no data at all.

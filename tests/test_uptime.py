@@ -8,6 +8,7 @@ from incident_mcp.incidents.record import IncidentRecord
 from incident_mcp.uptime import (
     Span,
     daily_uptime,
+    data_start,
     format_percent,
     incident_spans,
     severity_segments,
@@ -132,3 +133,13 @@ def test_a_day_that_is_all_gap_is_no_data() -> None:
     gap = Span(dt.datetime(2026, 3, 1, tzinfo=dt.UTC), dt.datetime(2026, 3, 3, tzinfo=dt.UTC), "no_data")
     days = daily_uptime([gap], 3, now, data_from=dt.datetime(2026, 2, 1, tzinfo=dt.UTC))
     assert [figure.ratio if figure else None for _, figure in days] == [None, None, 1]
+
+
+def test_data_starts_at_the_day_of_the_first_real_record_or_the_watch_whichever_is_earlier() -> None:
+    first = record(detected_at="2026-03-05T10:00:00Z", resolved_at="2026-03-05T11:00:00Z")
+    duplicate = record(id="INC-002", detected_at="2026-03-01T10:00:00Z", closed_as="duplicate",
+                       duplicate_of="INC-001")
+    assert data_start([first, duplicate], None) == dt.datetime(2026, 3, 5, tzinfo=dt.UTC)
+    watch = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC)
+    assert data_start([first], watch) == watch
+    assert data_start([], None) is None

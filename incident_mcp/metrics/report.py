@@ -31,7 +31,7 @@ from incident_mcp.metrics import definitions as defs
 from incident_mcp.metrics.durations import DurationStats, median, stats
 from incident_mcp.metrics.records import LoadedRecord, load_record
 from incident_mcp.severity import LEVELS
-from incident_mcp.uptime import Span, format_percent, incident_spans, uptime
+from incident_mcp.uptime import Span, data_start, format_percent, incident_spans, uptime
 from incident_mcp.watch.history import observed_spans
 from incident_mcp.workspace import Workspace
 
@@ -284,12 +284,13 @@ def _uptime(entries: Sequence[Entry], config: CompanyConfig | None, since: dt.da
     rows: list[ServiceUptime] = []
     for name in names:
         service_spans = [*spans.get(name, []), *observed.get(name, [])]
-        measured = uptime(service_spans, since, until, data_from=data_from.get(name))
+        known_from = data_start(records, data_from.get(name)) or until  # nothing known: "no data", never 100 %
+        measured = uptime(service_spans, since, until, data_from=known_from)
         budget = None
         if name in slo:
             target = slo[name]
             start = until - dt.timedelta(days=target.window_days)
-            used = uptime(service_spans, start, until, data_from=data_from.get(name)).down_minutes
+            used = uptime(service_spans, start, until, data_from=known_from).down_minutes
             allowed = (1 - target.target / 100) * target.window_days * 1440
             budget = ErrorBudget(target_percent=target.target, window_days=target.window_days,
                                  budget_minutes=round(allowed, 1), used_minutes=round(used, 1),

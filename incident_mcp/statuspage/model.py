@@ -37,6 +37,7 @@ from incident_mcp.uptime import (
     Span,
     Uptime,
     daily_uptime,
+    data_start,
     day_start,
     format_percent,
     incident_spans,
@@ -417,8 +418,6 @@ def build_site(config: CompanyConfig, records: Sequence[SourceRecord], now: dt.d
     section = config.incident_response
     public = {s.name: s for s in section.services if s.public}
     real = [source for source in records if not source.closed_as]
-    first_record = min((parse_timestamp(s.record.detected_at) for s in real), default=None)
-    records_from = day_start(first_record) if first_record is not None else None
     spans = incident_spans([s.record for s in real if parse_timestamp(s.record.detected_at) <= now], now)
     maintenance = _maintenance_spans(section.maintenance, now)
     open_records = [s.record for s in real if s.record.is_open and parse_timestamp(s.record.detected_at) <= now]
@@ -427,8 +426,7 @@ def build_site(config: CompanyConfig, records: Sequence[SourceRecord], now: dt.d
     for position, service in enumerate(public.values(), start=1):
         watched = list(observed.get(service.name, ()))
         merged = [*spans.get(service.name, ()), *maintenance.get(service.name, ()), *watched]
-        starts = [t for t in (records_from, data_from.get(service.name)) if t is not None]
-        known_from = min(starts) if starts else now
+        known_from = data_start([s.record for s in real], data_from.get(service.name)) or now
         status = _current_status(service.name, open_records, watched, section.maintenance, now)
         bars, summary = _bars(merged, now, known_from)
         components.append(Component(id=service.name, name=clean_line(service.public_name) or service.name,
