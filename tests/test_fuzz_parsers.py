@@ -16,6 +16,7 @@ from incident_mcp import incidents
 from incident_mcp.artifacts import FrontmatterError, parse_artifact, render_artifact
 from incident_mcp.config import load_config, parse_config
 from incident_mcp.errors import ConfigError
+from incident_mcp.incidents.record import MAX_EVENT_BYTES
 from incident_mcp.validation import validate_workspace
 from incident_mcp.workspace import Workspace
 
@@ -93,6 +94,8 @@ def test_an_incident_record_round_trips_any_unicode_text_up_to_100_kb(title: str
     try:
         ws = Workspace.at(root)
         opened = incidents.open_incident(ws, title=title, severity="P1", summary=summary)
+        # one event holds at most MAX_EVENT_BYTES of UTF-8 (100 K characters of 4-byte ones do not fit)
+        note = note.encode("utf-8")[:MAX_EVENT_BYTES].decode("utf-8", errors="ignore")
         incidents.update_incident(ws, opened.id, event="note", text=note)
         record = incidents.read_incident(ws, opened.id).record
         assert (record.title, record.summary) == (title, summary)
