@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ Run = Callable[..., subprocess.CompletedProcess[str]]
 
 def _sh(*args: str, cwd: Path, script: Path = SCRIPT, env: dict[str, str] | None = None) -> Any:
     return subprocess.run(["bash", str(script), *args], cwd=cwd, capture_output=True, text=True,
-                          env=env or cli_env(), timeout=60, check=False)
+                          env=env or cli_env(PYTHON=sys.executable), timeout=60, check=False)
 
 
 def test_a_valid_artifact_prints_company_os_valid_block(company_os_ws: Path, run_cli: Run) -> None:

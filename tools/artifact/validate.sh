@@ -34,12 +34,13 @@ if [[ -z "${INCIDENT_MCP_WORKSPACE:-}" ]] && [[ -f "$REPO_GUESS/company.config.y
   WORKSPACE=(--workspace "$REPO_GUESS")
 fi
 
+python=${PYTHON:-python3}  # the interpreter that has incident-mcp installed, when it is not on PATH
 if command -v incident-mcp >/dev/null 2>&1; then
   RUN=(incident-mcp)
-elif [[ -f "$REPO_GUESS/incident_mcp/__init__.py" ]] && command -v python3 >/dev/null 2>&1; then
-  RUN=(env "PYTHONPATH=$REPO_GUESS${PYTHONPATH:+:$PYTHONPATH}" python3 -m incident_mcp)
-elif command -v python3 >/dev/null 2>&1 && python3 -c "import incident_mcp" >/dev/null 2>&1; then
-  RUN=(python3 -m incident_mcp)
+elif [[ -f "$REPO_GUESS/incident_mcp/__init__.py" ]] && command -v "$python" >/dev/null 2>&1; then
+  RUN=(env "PYTHONPATH=$REPO_GUESS${PYTHONPATH:+:$PYTHONPATH}" "$python" -m incident_mcp)
+elif command -v "$python" >/dev/null 2>&1 && "$python" -c "import incident_mcp" >/dev/null 2>&1; then
+  RUN=("$python" -m incident_mcp)
 else
   echo "ERROR: incident-mcp is not installed (no 'incident-mcp' on PATH, no importable incident_mcp package)." >&2
   echo "  Install it with: pip install incident-mcp" >&2
