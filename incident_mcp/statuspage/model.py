@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from incident_mcp.config import CompanyConfig, MaintenanceWindow, ServiceConfig
-from incident_mcp.incidents import IncidentRecord, TimelineEvent
+from incident_mcp.incidents import IncidentRecord
+from incident_mcp.incidents.events import state_after
+from incident_mcp.incidents.record import IncidentState
 from incident_mcp.incidents.record import parse_timestamp as _parse_timestamp
 from incident_mcp.statuspage.public import (
     IMPACT_LABEL,
@@ -232,23 +234,10 @@ def _minutes_text(minutes: float) -> str:
 # ---- incidents ---------------------------------------------------------------------------------------------
 
 
-def _state_after(event: TimelineEvent, current: str) -> str:
-    """The incident state after ``event`` (the record's own replay rules, public states only)."""
-    if event.kind == "resolved":
-        return "resolved"
-    if event.kind == "state_change" and event.state is not None:
-        return event.state
-    if event.kind == "root_cause" and current == "investigating":
-        return "identified"
-    if event.kind == "monitoring" and current in ("investigating", "identified"):
-        return "monitoring"
-    return current
-
-
 def _public_updates(record: IncidentRecord, refs: tuple[ComponentRef, ...],
                     now: dt.datetime) -> tuple[list[Update], dt.datetime | None]:
     """The record's communication events as updates (oldest first), and when it first reached monitoring."""
-    state = "investigating"
+    state: IncidentState = "investigating"
     monitoring_at: dt.datetime | None = None
     updates: list[Update] = []
     seen: dict[str, int] = {}
@@ -257,7 +246,7 @@ def _public_updates(record: IncidentRecord, refs: tuple[ComponentRef, ...],
         at = parse_timestamp(event.at)
         if at > now:
             break
-        state = _state_after(event, state)
+        state = state_after(event, state)
         if state == "monitoring" and monitoring_at is None:
             monitoring_at = at
         if event.kind != "communication":
@@ -265,7 +254,7 @@ def _public_updates(record: IncidentRecord, refs: tuple[ComponentRef, ...],
         for same in events[index + 1:]:  # "resolved" and its announcement in the same second: it says resolved
             if parse_timestamp(same.at) != at:
                 break
-            state = _state_after(same, state)
+            state = state_after(same, state)
         body = clean_text(event.text)
         if not body:
             continue
