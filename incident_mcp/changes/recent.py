@@ -22,6 +22,7 @@ from incident_mcp.changes.promotions import Promotion, read_promotions
 from incident_mcp.changes.rollback_command import RollbackCommands
 from incident_mcp.config import CompanyConfig, load_config
 from incident_mcp.errors import IncidentMCPError, LearnError
+from incident_mcp.incidents.document import short_duration
 from incident_mcp.incidents.record import format_timestamp, parse_timestamp, utc_now
 from incident_mcp.workspace import Workspace
 
@@ -65,18 +66,6 @@ class RecentChanges(BaseModel):
     changes: list[Change]
     total: int = Field(description="changes found in the window (changes holds the first `limit`)")
     notes: list[str] = Field(default_factory=list, exclude_if=_empty)
-
-
-def ago(delta: dt.timedelta) -> str:
-    """``12 min``, ``3 h 5 min``, ``2 d 4 h``."""
-    minutes = max(0, int(delta.total_seconds() // 60))
-    days, rest = divmod(minutes, 1440)
-    hours, mins = divmod(rest, 60)
-    if days:
-        return f"{days} d {hours} h" if hours else f"{days} d"
-    if hours:
-        return f"{hours} h {mins} min" if mins else f"{hours} h"
-    return f"{mins} min"
 
 
 def _reference(ws: Workspace, incident_id: str | None, at: str | None,
@@ -154,7 +143,7 @@ def recent_changes(ws: Workspace, *, incident_id: str | None = None, at: str | N
 
 def _deploy_change(deploy: Deploy, end: dt.datetime, affected: list[str], previous: Deploy | None,
                    commands: RollbackCommands | None) -> tuple[int, Change]:
-    before = ago(end - deploy.when)
+    before = short_duration(end - deploy.when)
     target = deploy.service or "every service"
     if not deploy.service:
         tier, why = 0, f"deploy naming no service (so possibly every service), {before} before detection"
@@ -175,7 +164,7 @@ def _deploy_change(deploy: Deploy, end: dt.datetime, affected: list[str], previo
 
 
 def _commit_change(commit: Commit, end: dt.datetime, kind: ChangeKind, shipped: dict[str, Deploy]) -> Change:
-    before = ago(end - commit.at)
+    before = short_duration(end - commit.at)
     if kind == "config":
         why = f"changed {CONFIG_FILE} {before} before detection"
     else:
@@ -192,7 +181,7 @@ def _commit_change(commit: Commit, end: dt.datetime, kind: ChangeKind, shipped: 
 
 
 def _promotion_change(promotion: Promotion, end: dt.datetime) -> Change:
-    before = ago(end - promotion.at)
+    before = short_duration(end - promotion.at)
     return Change(kind="promotion", id=promotion.artifact, at=format_timestamp(promotion.at), before=before,
                   what=f"{promotion.file}: {promotion.from_status} → {promotion.to_status}",
                   correlation=f"artifact promoted to {promotion.to_status} {before} before detection")

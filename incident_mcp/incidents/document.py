@@ -49,6 +49,18 @@ def human_duration(delta: dt.timedelta) -> str:
     return " ".join(parts)
 
 
+def short_duration(delta: dt.timedelta) -> str:
+    """``12 min``, ``3 h 5 min``, ``2 d 4 h``: the compact form for lists and pages."""
+    minutes = max(0, int(delta.total_seconds() // 60))
+    days, rest = divmod(minutes, 1440)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h" if hours else f"{days} d"
+    if hours:
+        return f"{hours} h {mins} min" if mins else f"{hours} h"
+    return f"{mins} min"
+
+
 def _block(name: str, content: str) -> str:
     # Any "<!--" in user text would start an HTML comment that hides the rest of the rendered page.
     return wrap(name, neutralize(content).replace("<!--", "&lt;!--"))

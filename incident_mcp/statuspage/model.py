@@ -14,6 +14,7 @@ from typing import Any
 
 from incident_mcp.config import CompanyConfig, MaintenanceWindow, ServiceConfig
 from incident_mcp.incidents import IncidentRecord
+from incident_mcp.incidents.document import short_duration
 from incident_mcp.incidents.events import state_after
 from incident_mcp.incidents.record import IncidentState
 from incident_mcp.incidents.record import parse_timestamp as _parse_timestamp
@@ -215,20 +216,8 @@ def display_date(day: dt.date) -> str:
     return f"{day.day} {day:%b %Y}"
 
 
-def duration_text(start: dt.datetime, end: dt.datetime) -> str:
-    """``25 min``, ``2 h 5 min``, ``3 d 4 h``."""
-    minutes = max(0, int((end - start).total_seconds() // 60))
-    days, rest = divmod(minutes, 1440)
-    hours, mins = divmod(rest, 60)
-    if days:
-        return f"{days} d {hours} h" if hours else f"{days} d"
-    if hours:
-        return f"{hours} h {mins} min" if mins else f"{hours} h"
-    return f"{mins} min"
-
-
 def _minutes_text(minutes: float) -> str:
-    return duration_text(dt.datetime.min, dt.datetime.min + dt.timedelta(minutes=round(minutes)))
+    return short_duration(dt.timedelta(minutes=round(minutes)))
 
 
 # ---- incidents ---------------------------------------------------------------------------------------------
@@ -286,7 +275,7 @@ def _public_incident(source: SourceRecord, public: Mapping[str, ServiceConfig], 
         updated_iso=iso(updated), monitoring_iso=iso(monitoring_at) if monitoring_at else None,
         resolved_iso=iso(resolved) if resolved else None,
         resolved_text=display_time(resolved) if resolved else "",
-        duration_text=duration_text(started, resolved or now), components=refs,
+        duration_text=short_duration((resolved or now) - started), components=refs,
         updates=tuple(reversed(updates)), page=f"incidents/{record.id}.html")
 
 
