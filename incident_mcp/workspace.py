@@ -222,8 +222,9 @@ def _writer_alive(temp_name: str) -> bool:
     return True
 
 
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
+def fsync_path(path: Path) -> None:
+    """Flush a file or folder (a folder: the names in it) to disk."""
+    fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
@@ -281,7 +282,7 @@ def atomic_write(target: Path, text: str) -> None:
         with contextlib.suppress(FileNotFoundError):
             temp.unlink()
         raise
-    _fsync_dir(target.parent)
+    fsync_path(target.parent)
 
 
 def create_exclusive(target: Path, text: str) -> bool:
@@ -303,5 +304,5 @@ def create_exclusive(target: Path, text: str) -> bool:
     finally:
         with contextlib.suppress(FileNotFoundError):
             temp.unlink()
-    _fsync_dir(target.parent)
+    fsync_path(target.parent)
     return True

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from incident_mcp.errors import WorkspaceError
-from incident_mcp.workspace import TEMP_MARK, Workspace, check_relative
+from incident_mcp.workspace import TEMP_MARK, Workspace, check_relative, fsync_path
 
 MANIFEST = ".incident-mcp-site.json"
 _RENAME_EXCHANGE = 2
@@ -76,14 +76,6 @@ def manifest_text(files: Mapping[str, str]) -> str:
     return json.dumps({"generator": "incident-mcp status-page build", "files": sorted(files)}, indent=2) + "\n"
 
 
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 _FEW = 64
 
 
@@ -103,7 +95,7 @@ def _sync_tree(root: Path, files: list[Path], folders: list[Path]) -> None:
         finally:
             os.close(fd)
     for path in [*files, *folders]:
-        _fsync(path)
+        fsync_path(path)
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -201,7 +193,7 @@ def write_site(target: Path, files: Mapping[str, str]) -> WriteResult:
             target.rename(retired)
             staging.rename(target)
             staging = retired
-        _fsync(target.parent)
+        fsync_path(target.parent)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return WriteResult(out=target, files=len(all_files), changed=changed,
