@@ -118,6 +118,8 @@ def test_every_commented_example_in_the_section_is_valid_once_uncommented(tmp_pa
     assert ours.deploy == {"app": "example-web"}
     assert ours.dns.failover_target == "maintenance.example.com"
     assert ours.status_page.provider == "Instatus"
+    assert (ours.watch.open_after, [c.type for c in ours.notify]) == (3, ["slack", "ntfy"])
+    assert ours.maintenance[0].services == ["web"] and ours.slo["web"].target == 99.9
 
 
 def test_crlf_line_endings_are_kept_and_used_for_the_appended_block(ws: Workspace, bundle: Path) -> None:
