@@ -5,14 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from incident_mcp.artifacts import (
-    Artifact,
-    FrontmatterError,
-    IndexEntry,
-    parse_artifact,
-    read_text_exact,
-    size_refusal,
-)
+from incident_mcp.artifacts import Artifact, FrontmatterError, IndexEntry, parse_artifact
+from incident_mcp.frontmatter.reading import read_document
 from incident_mcp.workspace import Workspace
 
 
@@ -33,16 +27,9 @@ def load_doc(ws: Workspace, by_rel: Mapping[str, IndexEntry], rel: str) -> Doc:
     entry = by_rel.get(rel)
     if entry is not None and entry.artifact is not None:
         return Doc(rel, entry.artifact.text, entry.artifact, None, True)
-    too_large = size_refusal(ws.path(rel))
-    if too_large is not None:
-        return Doc(rel, None, None, too_large, is_artifact_file)
-    try:
-        text = read_text_exact(ws.path(rel))
-    except UnicodeDecodeError:
-        return Doc(rel, None, None, FrontmatterError("file is not UTF-8 text", kind="encoding"), is_artifact_file)
-    except OSError as err:
-        return Doc(rel, None, None, FrontmatterError(f"file could not be read: {err.strerror}", kind="unreadable"),
-                   is_artifact_file)
+    text = read_document(ws.path(rel))
+    if isinstance(text, FrontmatterError):
+        return Doc(rel, None, None, text, is_artifact_file)
     try:
         return Doc(rel, text, parse_artifact(text, rel), None, is_artifact_file)
     except FrontmatterError as err:
