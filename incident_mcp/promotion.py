@@ -14,9 +14,9 @@ two files, so before writing either, the promotion records what it is about to d
 and ``recover_promotions`` (run at start-up, and by the next promotion of the same artifact) appends
 the missing log line if the status was written, or drops the record if it was not.
 
-Extension point: ``register_gate(fn)`` adds a check ``fn(artifact, to_status) -> list[str]`` (what
-is missing; empty when the promotion may go ahead). Register at import time of your core module and
-list that module in ``validation.PLUGIN_MODULES``.
+Extension point: a ``Gate`` is a named check ``fn(artifact, to_status) -> list[str]`` (what is
+missing; empty when the promotion may go ahead). The gates every promotion runs are listed in
+``incident_mcp.validation.composition.GATES``; ``promote(..., gates=...)`` takes others.
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ import errno
 import hashlib
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import BaseModel, Field
@@ -45,25 +46,20 @@ from incident_mcp.artifacts import (
     set_frontmatter_line,
 )
 from incident_mcp.errors import ArtifactError, ArtifactNotFoundError, IncidentMCPError, PromotionError
-from incident_mcp.validation import load_plugins, looks_like_id, show, validate_workspace
+from incident_mcp.validation import Rule, looks_like_id, show, validate_workspace
 from incident_mcp.workspace import STATE_DIR, Workspace, atomic_write, check_relative
 
 LIFECYCLE = " → ".join(STATUSES)
 
 GateFn = Callable[[Artifact, str], list[str]]
-_GATES: dict[str, GateFn] = {}
 
 
-def register_gate(fn: GateFn, *, name: str | None = None) -> Callable[[], None]:
-    """Add a promotion gate; registering again under the same name replaces it. Returns an undo."""
-    key = name or f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', repr(fn))}"
-    _GATES[key] = fn
+@dataclass(frozen=True)
+class Gate:
+    """A named promotion check: ``fn(artifact, to_status)`` returns what is missing (empty: go ahead)."""
 
-    def unregister() -> None:
-        if _GATES.get(key) is fn:
-            del _GATES[key]
-
-    return unregister
+    name: str
+    fn: GateFn
 
 
 class PromotionRefused(PromotionError):
@@ -100,32 +96,28 @@ class PromotionResult(BaseModel):
 
 
 def promote(ws: Workspace, artifact: str, to_status: str, now: dt.datetime | None = None, *,
-            confirmed: bool = True, expected_from: str | None = None) -> PromotionResult:
+            confirmed: bool = True, expected_from: str | None = None, gates: Sequence[Gate] | None = None,
+            rules: Sequence[Rule] | None = None) -> PromotionResult:
     """Move one artifact (by id or workspace-relative path) one lifecycle step, or to ``archived``.
 
     Raises PromotionRefused (with every reason) when the lifecycle, validation or a gate says no;
     ArtifactNotFoundError / PathEscapeError for an unknown id or a path outside the workspace;
     ConfirmationNeeded for archiving (irreversible) unless ``confirmed`` — and, when ``expected_from`` is
-    given, unless the artifact is still in the status the confirmation was given for.
+    given, unless the artifact is still in the status the confirmation was given for. ``gates`` and
+    ``rules`` default to the ones ``validation.composition`` lists.
     """
     if to_status not in STATUSES:
         raise PromotionError(f"Invalid status: '{show(to_status)}' (must be: {', '.join(STATUSES)})")
-    load_plugins()
+    if gates is None:
+        from incident_mcp.validation.composition import GATES  # the gates' modules import this one
+
+        gates = GATES
     index = ArtifactIndex.build(ws) if looks_like_id(artifact) else None
     rel = _locate(ws, index, artifact)
     path = ws.path(rel)
     with ws.lock(_lock_name(rel)):
         _finish_pending(ws, _pending_path(ws, rel))
-        try:
-            text = read_text_exact(path)
-            current = parse_artifact(text, rel)
-        except FileNotFoundError:
-            raise ArtifactNotFoundError(f"no artifact file at {show(rel)!r}") from None
-        except (FrontmatterError, UnicodeDecodeError) as err:
-            raise PromotionRefused(rel, to_status, [f"artifact is not valid: {err}"]) from None
-        old = current.status
-        if not old:
-            raise PromotionRefused(rel, to_status, [f"could not read the current status from {show(rel)}"])
+        text, current, old = _read_current(path, rel, to_status)
         if old == to_status:
             return PromotionResult(artifact=current.id, file=rel, from_status=old, to_status=to_status, changed=False,
                                    warnings=[f"Artifact is already in status '{to_status}'"])
@@ -133,12 +125,12 @@ def promote(ws: Workspace, artifact: str, to_status: str, now: dt.datetime | Non
         if to_status == "archived" and (not confirmed or (expected_from is not None and old != expected_from)):
             raise ConfirmationNeeded(rel, old, to_status)
         index = _with_fresh(index or ArtifactIndex.build(ws), current)
-        report = validate_workspace(ws, [rel], index=index)
+        report = validate_workspace(ws, [rel], index=index, rules=rules)
         errors = [p.message + (f" (line {p.line})" if p.line else "") for p in report.problems
                   if p.severity == "error"]
         if errors:
             raise PromotionRefused(rel, to_status, ["validation failed: " + errors[0], *errors[1:]])
-        checks, missing = _gates(index, current, to_status)
+        checks, missing = _gates(index, current, to_status, gates)
         if missing:
             raise PromotionRefused(rel, to_status, missing)
         try:
@@ -162,6 +154,21 @@ def promote(ws: Workspace, artifact: str, to_status: str, now: dt.datetime | Non
                 pending.unlink()
     return PromotionResult(artifact=current.id, file=rel, from_status=old, to_status=to_status, changed=True,
                            checks=checks, log_line=log_line)
+
+
+def _read_current(path: Path, rel: str, to_status: str) -> tuple[str, Artifact, str]:
+    """The artifact's text, parse and status, refusing one that cannot be read or has no status."""
+    try:
+        text = read_text_exact(path)
+        current = parse_artifact(text, rel)
+    except FileNotFoundError:
+        raise ArtifactNotFoundError(f"no artifact file at {show(rel)!r}") from None
+    except (FrontmatterError, UnicodeDecodeError) as err:
+        raise PromotionRefused(rel, to_status, [f"artifact is not valid: {err}"]) from None
+    old = current.status
+    if not old:
+        raise PromotionRefused(rel, to_status, [f"could not read the current status from {show(rel)}"])
+    return text, current, old
 
 
 def _locate(ws: Workspace, index: ArtifactIndex | None, artifact: str) -> str:
@@ -206,7 +213,8 @@ def _check_order(rel: str, old: str, new: str) -> None:
                                       f"{LIFECYCLE}; archival is allowed from any status)"])
 
 
-def _gates(index: ArtifactIndex, artifact: Artifact, to_status: str) -> tuple[list[str], list[str]]:
+def _gates(index: ArtifactIndex, artifact: Artifact, to_status: str,
+           gates: Sequence[Gate]) -> tuple[list[str], list[str]]:
     """(checks passed, reasons refused) for Company OS's approval gate and every registered gate."""
     checks: list[str] = []
     missing: list[str] = []
@@ -222,11 +230,11 @@ def _gates(index: ArtifactIndex, artifact: Artifact, to_status: str) -> tuple[li
                 missing.append(f"Cannot approve — {kind} '{show(ref)}' is still '{show(status)}' (must be 'approved')")
             else:
                 missing.append(f"{kind.capitalize()} '{show(ref)}' not found — cannot verify approval status")
-    for name, gate in list(_GATES.items()):
+    for gate in gates:
         try:
-            missing.extend(show(reason, 300) for reason in gate(artifact, to_status))
+            missing.extend(show(reason, 300) for reason in gate.fn(artifact, to_status))
         except Exception as err:  # a broken gate refuses rather than lets the promotion through
-            missing.append(f"gate {name} failed: {type(err).__name__}: {show(err, 200)}")
+            missing.append(f"gate {gate.name} failed: {type(err).__name__}: {show(err, 200)}")
     return checks, missing
 
 

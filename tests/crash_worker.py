@@ -67,7 +67,7 @@ from incident_mcp.incidents.document import refresh_body  # noqa: E402
 from incident_mcp.incidents.record import format_id, incident_files  # noqa: E402
 from incident_mcp.promotion import promote  # noqa: E402
 from incident_mcp.runbook import generate_runbook  # noqa: E402
-from incident_mcp.validation import load_plugins, validate_workspace  # noqa: E402
+from incident_mcp.validation import composition, validate_workspace  # noqa: E402
 from incident_mcp.workspace import TEMP_MARK, Workspace  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "company-os"
@@ -174,7 +174,7 @@ def instrument(ws: Workspace, log: IntentLog, double: str | None = None) -> Call
             log.write(t="wrote", path=rel(target), ok=ok)
         return ok
 
-    load_plugins()
+    assert composition.RULES  # the rules' modules are loaded before their writes are rerouted
     rerouted = 0
     for name, module in list(sys.modules.items()):
         if not name.startswith("incident_mcp") or module is workspace or module is None:

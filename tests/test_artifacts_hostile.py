@@ -306,10 +306,10 @@ def test_the_fast_path_agrees_with_yaml_on_whole_frontmatter_blocks(lines: list[
 def _assert_fast_path_agrees_with_yaml(lines: list[str]) -> None:
     import yaml
 
-    from incident_mcp.artifacts import _simple_frontmatter
+    from incident_mcp.frontmatter.fast_path import simple_frontmatter
 
     front = "\n".join(lines)
-    fast = _simple_frontmatter(front)
+    fast = simple_frontmatter(front)
     if fast is None:
         return  # falls back to YAML itself
     loader = yaml.SafeLoader(front)

@@ -668,7 +668,7 @@ def test_depends_on_finds_ids_written_with_quotes_or_crlf_as_company_os_does(ws:
 
 
 def test_list_reads_summary_fields_exactly_as_a_full_parse_would(ws: Workspace) -> None:
-    from incident_mcp.incidents.frontmatter import read_fields
+    from incident_mcp.frontmatter.partial import read_fields
 
     opened = open_p0(ws)
     path = ws.root / opened.path

@@ -5,14 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from incident_mcp.artifacts import Artifact
 from incident_mcp.errors import ArtifactNotFoundError, PromotionError
-from incident_mcp.promotion import PromotionRefused, promote, register_gate
+from incident_mcp.promotion import Gate, PromotionRefused, PromotionResult, promote
+from incident_mcp.validation.composition import GATES
 from incident_mcp.workspace import Workspace
 from tests.test_validation import Repo, artifact
 
@@ -188,39 +188,38 @@ def test_when_the_audit_log_cannot_be_written_the_status_is_restored(repo: Repo)
 # --- extra gates ---------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def postmortem_gate() -> Iterator[None]:
-    def gate(art: Artifact, to_status: str) -> list[str]:
-        if to_status == "review" and art.meta.get("postmortem") != "complete":
-            return ["post-mortem is not complete"]
-        return []
-
-    undo = register_gate(gate, name="test.postmortem")
-    yield
-    undo()
+def _promote_with(repo: Repo, target: str, status: str, gate: Gate) -> PromotionResult:
+    return promote(Workspace.at(repo.root), target, status, now=NOW, gates=(*GATES, gate))
 
 
-def test_a_registered_gate_refuses_with_its_reasons(repo: Repo, postmortem_gate: None) -> None:
+def _postmortem_gate(art: Artifact, to_status: str) -> list[str]:
+    if to_status == "review" and art.meta.get("postmortem") != "complete":
+        return ["post-mortem is not complete"]
+    return []
+
+
+def test_a_gate_passed_in_refuses_with_its_reasons(repo: Repo) -> None:
+    gate = Gate("test.postmortem", _postmortem_gate)
     repo.rfc("RFC-001")
     with pytest.raises(PromotionRefused) as refused:
-        _promote(repo, "RFC-001", "review")
+        _promote_with(repo, "RFC-001", "review", gate)
     assert refused.value.reasons == ["post-mortem is not complete"]
     repo.rfc("RFC-002", extra="postmortem: complete\n")
-    assert _promote(repo, "RFC-002", "review").changed  # type: ignore[attr-defined]
+    assert _promote_with(repo, "RFC-002", "review", gate).changed
 
 
 def test_a_gate_that_crashes_refuses_rather_than_lets_the_promotion_through(repo: Repo) -> None:
     def broken(art: Artifact, to_status: str) -> list[str]:
         raise KeyError("severity")
 
-    undo = register_gate(broken, name="test.broken")
-    try:
-        repo.rfc("RFC-001")
-        with pytest.raises(PromotionRefused, match=r"gate test\.broken failed: KeyError"):
-            _promote(repo, "RFC-001", "review")
-    finally:
-        undo()
+    repo.rfc("RFC-001")
+    with pytest.raises(PromotionRefused, match=r"gate test\.broken failed: KeyError"):
+        _promote_with(repo, "RFC-001", "review", Gate("test.broken", broken))
     assert _promote(repo, "RFC-001", "review").changed  # type: ignore[attr-defined]
+
+
+def test_the_composed_gates_include_the_incident_review_gate() -> None:
+    assert [gate.name for gate in GATES] == ["incidents.review_gate"]
 
 
 # --- concurrency ---------------------------------------------------------------------------------

@@ -12,23 +12,22 @@ from typing import Any
 import pytest
 from mcp import Client
 
-from incident_mcp import validation
 from incident_mcp.errors import ArtifactError
 from incident_mcp.server.app import build_server
-from incident_mcp.validation import validate_workspace
+from incident_mcp.validation import targets, validate_workspace
 from incident_mcp.workspace import Workspace
 
 
 @pytest.fixture
 def walks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     seen: list[str] = []
-    real = validation.iter_markdown_files
+    real = targets.iter_markdown_files
 
     def counting(ws: Workspace, root: Path) -> Iterator[Path]:
         seen.append(root.name)
         return real(ws, root)
 
-    monkeypatch.setattr(validation, "iter_markdown_files", counting)
+    monkeypatch.setattr(targets, "iter_markdown_files", counting)
     return seen
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
 from incident_mcp.errors import ArtifactNotFoundError, PathEscapeError
-from incident_mcp.validation import Problem, RuleInput, register_rule, validate_workspace
+from incident_mcp.validation import Problem, Rule, RuleInput, validate_workspace
+from incident_mcp.validation.composition import RULES
 from incident_mcp.workspace import Workspace
 
 FIELDS = {
@@ -43,8 +44,9 @@ class Repo:
         body = fields.pop("body", "# Body\n")
         return self.write(f"artifacts/rfcs/{artifact_id}-x.md", artifact(body=body, id=artifact_id, **fields))
 
-    def validate(self, paths: list[str] | None = None, strict: bool = False) -> list[Problem]:
-        return validate_workspace(Workspace.at(self.root), paths, strict=strict).problems
+    def validate(self, paths: list[str] | None = None, strict: bool = False,
+                 rules: Sequence[Rule] | None = None) -> list[Problem]:
+        return validate_workspace(Workspace.at(self.root), paths, strict=strict, rules=rules).problems
 
     def messages(self, paths: list[str] | None = None, strict: bool = False) -> list[str]:
         return [p.message for p in self.validate(paths, strict)]
@@ -344,31 +346,25 @@ def test_a_path_outside_the_workspace_is_a_clear_error(repo: Repo) -> None:
 # --- extension point --------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def team_lead_rule() -> Iterator[None]:
-    def no_team_lead(doc: RuleInput) -> list[Problem]:
-        line = doc.line_containing("team lead")
-        return [doc.problem("runbook.team_language", "mentions a team lead", line=line, severity="warning")] \
-            if line else []
-
-    undo = register_rule("standards/ops/", no_team_lead, name="test.no_team_lead")
-    yield
-    undo()
+def _no_team_lead(doc: RuleInput) -> list[Problem]:
+    line = doc.line_containing("team lead")
+    return [doc.problem("runbook.team_language", "mentions a team lead", line=line, severity="warning")] \
+        if line else []
 
 
-def test_a_rule_registered_for_a_prefix_runs_on_its_files_in_whole_workspace_runs(
-        repo: Repo, team_lead_rule: None) -> None:
+def test_a_rule_passed_in_for_a_prefix_runs_on_its_files_in_whole_workspace_runs(repo: Repo) -> None:
+    rules = (*RULES, Rule.for_files("standards/ops/", _no_team_lead, name="test.no_team_lead"))
     rel = repo.write("standards/ops/incident-runbook.md", "# Runbook\n\nEscalate to the team lead.\n")
     repo.write("standards/other/x.md", "Escalate to the team lead.\n")
-    [problem] = [p for p in repo.validate() if p.rule == "runbook.team_language"]  # the runbook's own rule fires too
+    found = repo.validate(rules=rules)
+    [problem] = [p for p in found if p.rule == "runbook.team_language"]  # the runbook's own rule fires too
     assert (problem.file, problem.line, problem.rule) == (rel, 3, "runbook.team_language")
 
 
-def test_an_unregistered_rule_no_longer_runs(repo: Repo) -> None:
-    undo = register_rule("artifacts/", lambda doc: [doc.problem("x.y", "always")], name="test.always")
+def test_only_the_rules_passed_in_run(repo: Repo) -> None:
+    always = Rule.for_files("artifacts/", lambda doc: [doc.problem("x.y", "always")], name="test.always")
     repo.rfc("RFC-001")
-    assert [p.rule for p in repo.validate()] == ["x.y"]
-    undo()
+    assert [p.rule for p in repo.validate(rules=(*RULES, always))] == ["x.y"]
     assert repo.validate() == []
 
 
@@ -376,18 +372,19 @@ def test_a_predicate_rule_and_a_crashing_rule_are_both_handled(repo: Repo) -> No
     def boom(doc: RuleInput) -> list[Problem]:
         raise RuntimeError("bad rule")
 
-    undo = register_rule(lambda rel: rel.endswith("-x.md"), boom, name="test.boom")
-    try:
-        repo.rfc("RFC-001")
-        [problem] = repo.validate()
-        assert problem.rule == "rule.failed" and "bad rule" in problem.message
-    finally:
-        undo()
+    repo.rfc("RFC-001")
+    crashing = Rule.for_files(lambda rel: rel.endswith("-x.md"), boom, name="test.boom")
+    [problem] = repo.validate(rules=(*RULES, crashing))
+    assert problem.rule == "rule.failed" and "test.boom" in problem.message and "bad rule" in problem.message
 
 
 def test_a_rule_prefix_that_leaves_the_workspace_is_refused() -> None:
     with pytest.raises(PathEscapeError):
-        register_rule("../", lambda doc: [])
+        Rule.for_files("../", lambda doc: [])
+
+
+def test_the_composition_lists_the_runbook_and_incident_record_rules_in_that_order() -> None:
+    assert [rule.name for rule in RULES] == ["runbook.standards_ops", "incidents.record"]
 
 
 def test_a_report_can_be_limited_keeping_errors_first(repo: Repo) -> None:

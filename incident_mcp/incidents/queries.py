@@ -11,8 +11,9 @@ from typing import Annotated
 from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from incident_mcp.errors import IncidentError, IncidentMCPError
+from incident_mcp.frontmatter.partial import read_fields
+from incident_mcp.frontmatter.reading import read_utf8
 from incident_mcp.incidents.document import duration_text
-from incident_mcp.incidents.frontmatter import read_fields
 from incident_mcp.incidents.next_actions import NextAction, next_actions
 from incident_mcp.incidents.postmortem import postmortem_missing
 from incident_mcp.incidents.record import (
@@ -110,10 +111,7 @@ def _summary(ws: Workspace, number: int, path: Path) -> IncidentSummary:
     rel = ws.rel(path)
     if path.stat().st_size > MAX_RECORD_BYTES:
         raise IncidentError(f"file is larger than {MAX_RECORD_BYTES:,} bytes")
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError:
-        raise IncidentError("file is not UTF-8 text") from None
+    text = read_utf8(path, IncidentError)
     fields = read_fields(text, SUMMARY_KEYS)
     if fields is None:
         fields = read_incident_file(ws, path).artifact.meta

@@ -19,6 +19,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from incident_mcp.artifacts import Artifact, FrontmatterError, parse_artifact, reference_ids
 from incident_mcp.errors import ArtifactNotFoundError, IncidentError
+from incident_mcp.frontmatter.reading import read_utf8
 from incident_mcp.severity import Severity, StatusRollup
 from incident_mcp.workspace import Workspace, is_temp_name
 
@@ -413,10 +414,7 @@ def read_incident_file(ws: Workspace, path: Path) -> Incident:
     size = path.stat().st_size
     if size > MAX_RECORD_BYTES:
         raise IncidentError(f"{rel}: file is {size:,} bytes; incident records are at most {MAX_RECORD_BYTES:,}")
-    try:
-        text = path.read_bytes().decode("utf-8")  # not read_text: keep "\r\n" exactly as the human wrote it
-    except UnicodeDecodeError:
-        raise IncidentError(f"{rel}: file is not UTF-8 text") from None
+    text = read_utf8(path, lambda message: IncidentError(f"{rel}: {message}"))  # "\r\n" kept as written
     try:
         artifact = parse_artifact(text, rel)
     except FrontmatterError as err:

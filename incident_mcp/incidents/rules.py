@@ -1,8 +1,8 @@
 """Rules over an incident record as an artifact: validation problems, and the gate for promotion to review.
 
 Both are pure functions of a parsed ``Artifact`` and never raise on a bad one; they return readable
-problems (empty list: fine). Importing this module registers both with validation and promotion
-(it is listed in ``validation.PLUGIN_MODULES``).
+problems (empty list: fine). ``incident_mcp.validation.composition`` lists both for validation and
+promotion.
 """
 
 from __future__ import annotations
@@ -23,8 +23,7 @@ from incident_mcp.incidents.record import (
     format_id,
     record_from_meta,
 )
-from incident_mcp.promotion import register_gate
-from incident_mcp.validation import Problem, RuleInput, register_rule
+from incident_mcp.validation import Problem, RuleInput
 
 
 def is_incident_record(artifact: Artifact) -> bool:
@@ -100,12 +99,9 @@ def incident_review_gate(artifact: Artifact, target_status: str) -> list[str]:
     return missing
 
 
-def _record_rule(doc: RuleInput) -> list[Problem]:
+def record_rule(doc: RuleInput) -> list[Problem]:
     """Validation rule: incident-specific problems of a record under artifacts/decision-memos/INC-*."""
     if doc.artifact is None:
         return []
     return [doc.problem("incident.record", message) for message in incident_record_problems(doc.artifact)]
 
-
-register_rule(f"{INCIDENT_DIR}/INC-", _record_rule, name="incidents.record")
-register_gate(incident_review_gate, name="incidents.review_gate")

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from incident_mcp.artifacts import split_frontmatter
 from incident_mcp.blocks import BlockError
 from incident_mcp.errors import IncidentError
+from incident_mcp.frontmatter.partial import frontmatter_update
 from incident_mcp.incidents.document import refresh_body
 from incident_mcp.incidents.events import replay
-from incident_mcp.incidents.frontmatter import frontmatter_update
 from incident_mcp.incidents.record import (
     MAX_RECORD_BYTES,
     MAX_RECORD_WRITE_BYTES,

@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from incident_mcp.errors import IncidentMCPError
-from incident_mcp.incidents.frontmatter import read_fields
+from incident_mcp.frontmatter.partial import read_fields
+from incident_mcp.frontmatter.reading import read_utf8
 from incident_mcp.incidents.record import (
     INCIDENT_DIR,
     MAX_RECORD_BYTES,
@@ -69,10 +70,7 @@ def _read(ws: Workspace, path: Path) -> dict[str, Any]:
     """The page's keys of one record file, as JSON-safe data."""
     if path.stat().st_size > MAX_RECORD_BYTES:
         raise IncidentMCPError(f"file is larger than {MAX_RECORD_BYTES:,} bytes")
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError:
-        raise IncidentMCPError("file is not UTF-8 text") from None
+    text = read_utf8(path, IncidentMCPError)
     fields = read_fields(text, KEYS)
     if fields is None:
         meta = read_incident_file(ws, path).artifact.meta

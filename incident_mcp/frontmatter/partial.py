@@ -10,7 +10,10 @@ from typing import Any
 
 import yaml
 
-from incident_mcp.artifacts import SAFE_LOADER, FrontmatterError, dump_frontmatter, dump_yaml, split_frontmatter
+from incident_mcp.artifacts import dump_frontmatter  # the schema's dump: reference lists in flow style
+from incident_mcp.frontmatter.dump import dump_yaml
+from incident_mcp.frontmatter.loader import SAFE_LOADER
+from incident_mcp.frontmatter.split import FrontmatterError, split_frontmatter
 
 _KEY_START = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*\s*:")
 

@@ -1,0 +1,162 @@
+"""Checks that need the whole workspace: ids used twice, and cycles of references."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from incident_mcp.artifacts import ArtifactIndex, reference_ids
+from incident_mcp.validation.model import Problem, missed, show
+
+
+def whole_workspace_problems(index: ArtifactIndex) -> dict[str, list[Problem]]:
+    """Duplicate-id and cycle problems, by file."""
+    found: dict[str, list[Problem]] = {}
+    for problem in (*duplicate_ids(index), *cycles(index)):
+        found.setdefault(problem.file, []).append(problem)
+    return found
+
+
+def duplicate_ids(index: ArtifactIndex) -> Iterator[Problem]:
+    """An ``id.duplicate`` error on every file whose id another file also uses."""
+    for artifact_id, artifacts in index.by_id.items():
+        if len(artifacts) < 2:
+            continue
+        for artifact in artifacts:
+            others = ", ".join(show(a.rel) for a in artifacts if a is not artifact)
+            yield Problem(file=artifact.rel, line=artifact.line_of("id"), rule="id.duplicate", severity="error",
+                          message=f"id '{show(artifact_id)}' is also used by {others} "
+                                  f"{missed('it resolves a reference to whichever file grep lists first')}",
+                          missed_by_company_os=True)
+
+
+def cycles(index: ArtifactIndex) -> Iterator[Problem]:
+    """A ``reference.cycle`` error on every artifact in a cycle of references (or in a tangle of them)."""
+    graph = _dependency_graph(index)
+    for component in _strongly_connected(graph):
+        members = set(component)
+        start = min(component)
+        if len(component) == 1 and start not in graph.get(start, {}):
+            continue
+        cycle = _cycle_through(graph, start, members)
+        on_cycle = set(cycle)
+        for position, node in enumerate(cycle):
+            rotated = cycle[position:] + cycle[:position]
+            if len(rotated) <= 6:
+                path = " → ".join(show(n) for n in (*rotated, rotated[0]))
+                why = "; ".join(graph[a][b] for a, b in zip(rotated, (*rotated[1:], rotated[0]), strict=True))
+                path = f"{path} ({why})"
+            else:
+                path = " → ".join(show(n) for n in rotated[:4]) + f" → … → {show(rotated[0])} " \
+                    f"({len(rotated)} artifacts)"
+            artifact = index.by_id[node][0]
+            label = graph[node][rotated[1] if len(rotated) > 1 else node]
+            key = label.split(" ")[1] if label.startswith(f"{node} ") else None
+            yield Problem(
+                file=artifact.rel, line=artifact.line_of(key) if key else None, rule="reference.cycle",
+                severity="error", missed_by_company_os=True,
+                message=f"reference cycle {path}: none of them can be approved before the others "
+                        f"{missed('it checks each reference one step at a time')}")
+        for node in sorted(members - on_cycle):
+            artifact = index.by_id[node][0]
+            sample = ", ".join(show(n) for n in sorted(members)[:10])
+            yield Problem(file=artifact.rel, rule="reference.cycle", severity="error", missed_by_company_os=True,
+                          message=f"part of a reference cycle among {len(members)} artifacts ({sample}"
+                                  f"{', …' if len(members) > 10 else ''}) "
+                                  f"{missed('it checks each reference one step at a time')}")
+
+
+def _dependency_graph(index: ArtifactIndex) -> dict[str, dict[str, str]]:
+    """Edges "A needs B first" (A→B) from parent, depends_on, children and blocks, labelled as written."""
+    graph: dict[str, dict[str, str]] = {}
+
+    def edge(source: str, target: str, label: str) -> None:
+        if index.exists(source) and index.exists(target):
+            graph.setdefault(source, {}).setdefault(target, label)
+            graph.setdefault(target, {})
+
+    for artifact_id, artifacts in index.by_id.items():
+        meta = artifacts[0].meta
+        parent = meta.get("parent")
+        if isinstance(parent, str):
+            edge(artifact_id, parent, f"{artifact_id} parent {parent}")
+        for name in ("depends_on", "children", "blocks"):
+            value = meta.get(name)
+            if isinstance(value, dict):
+                continue
+            for ref in reference_ids(value):
+                if name == "depends_on":
+                    edge(artifact_id, ref, f"{artifact_id} depends_on {ref}")
+                else:
+                    edge(ref, artifact_id, f"{artifact_id} {name} {ref}")
+    return graph
+
+
+def _strongly_connected(graph: dict[str, dict[str, str]]) -> list[list[str]]:
+    """Tarjan's algorithm without recursion (a chain of 10,000 references must not overflow the stack)."""
+    order: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    components: list[list[str]] = []
+    counter = 0
+    for root in sorted(graph):
+        if root in order:
+            continue
+        work: list[tuple[str, Iterator[str]]] = [(root, iter(sorted(graph[root])))]
+        order[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            advanced = False
+            for child in children:
+                if child not in order:
+                    order[child] = low[child] = counter
+                    counter += 1
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(graph[child]))))
+                    advanced = True
+                    break
+                if child in on_stack:
+                    low[node] = min(low[node], order[child])
+            if advanced:
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+            if low[node] == order[node]:
+                component: list[str] = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                if len(component) > 1 or node in graph[node]:
+                    components.append(sorted(component))
+    return components
+
+
+def _cycle_through(graph: dict[str, dict[str, str]], start: str, members: set[str]) -> list[str]:
+    """A shortest cycle from ``start`` back to itself inside one strongly connected component."""
+    if start in graph[start]:
+        return [start]
+    previous: dict[str, str] = {}
+    frontier = [start]
+    while frontier:
+        following: list[str] = []
+        for node in frontier:
+            for child in sorted(graph[node]):
+                if child == start:
+                    path = [node]
+                    while path[-1] != start:
+                        path.append(previous[path[-1]])
+                    return path[::-1]
+                if child in members and child not in previous:
+                    previous[child] = node
+                    following.append(child)
+        frontier = following
+    return [start]  # pragma: no cover - a component always has a cycle through each member
