@@ -13,7 +13,8 @@ import os
 import socket
 import ssl
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import certifi
@@ -34,6 +35,10 @@ class BlockedAddressError(Exception):
         self.host = host
         self.reason = reason
         super().__init__(reason)
+
+
+class PeerClosedError(Exception):
+    """The server closed the connection before a complete response (httpcore calls that a protocol error)."""
 
 
 class ResolutionError(Exception):
@@ -90,16 +95,20 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self._reader = reader
         self._writer = writer
+        self.peer_closed = False  # the server ended the stream (a read returned b"")
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         """Up to ``max_bytes``; b"" at end of stream."""
         try:
             async with asyncio.timeout(timeout):
-                return await self._reader.read(max_bytes)
+                data = await self._reader.read(max_bytes)
         except TimeoutError as err:
             raise httpcore.ReadTimeout(str(err)) from err
         except OSError as err:
             raise httpcore.ReadError(str(err)) from err
+        if not data:
+            self.peer_closed = True
+        return data
 
     async def write(self, buffer: bytes, timeout: float | None = None) -> None:
         """All of ``buffer``."""
@@ -202,13 +211,20 @@ class _SchemeBackend(httpcore.AsyncNetworkBackend):
     def __init__(self, backend: GuardedBackend, scheme: str) -> None:
         self._backend = backend
         self._scheme = scheme
+        self.stream: httpcore.AsyncNetworkStream | None = None
+
+    @property
+    def peer_closed(self) -> bool:
+        """Whether the server closed the connection this request opened."""
+        return isinstance(self.stream, AsyncioStream) and self.stream.peer_closed
 
     async def connect_tcp(self, host: str, port: int, timeout: float | None = None,
                           local_address: str | None = None,
                           socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
                           ) -> httpcore.AsyncNetworkStream:
         """Connect through the guarded backend, checking the origin (scheme, host, port)."""
-        return await self._backend.connect_for(self._scheme, host, port, local_address, socket_options)
+        self.stream = await self._backend.connect_for(self._scheme, host, port, local_address, socket_options)
+        return self.stream
 
     async def connect_unix_socket(self, path: str, timeout: float | None = None,
                                   socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
@@ -221,15 +237,28 @@ class _SchemeBackend(httpcore.AsyncNetworkBackend):
         await asyncio.sleep(seconds)
 
 
+@contextmanager
+def _peer_closed_named(backend: _SchemeBackend) -> Iterator[None]:
+    """httpcore's protocol error for a connection the server closed, raised as ``PeerClosedError``."""
+    try:
+        yield
+    except httpcore.RemoteProtocolError as err:
+        if backend.peer_closed:
+            raise PeerClosedError(str(err)) from err
+        raise
+
+
 class _ResponseStream(httpx.AsyncByteStream):
     """The body stream of one response; closing it aborts its connection and frees its slot.
 
     Closing never waits (no lock, no goodbye to the server), so it completes even while cancelled.
     """
 
-    def __init__(self, connection: httpcore.AsyncHTTPConnection, slots: asyncio.Semaphore) -> None:
+    def __init__(self, connection: httpcore.AsyncHTTPConnection, slots: asyncio.Semaphore,
+                 backend: _SchemeBackend) -> None:
         self._stream: Any = None
         self._connection = connection
+        self._backend = backend
         self._slots = slots
         self._open = True
 
@@ -239,8 +268,9 @@ class _ResponseStream(httpx.AsyncByteStream):
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         if self._stream is not None:
-            async for part in self._stream:
-                yield part
+            with _peer_closed_named(self._backend):
+                async for part in self._stream:
+                    yield part
 
     async def aclose(self) -> None:
         if self._open:
@@ -255,7 +285,8 @@ class GuardedTransport(httpx.AsyncBaseTransport):
     A connection per request instead of httpcore's pool: without keep-alive the pool adds nothing but
     bookkeeping that grows with the square of the requests in flight (a thousand at once stalled the loop
     for seconds). The explicit limit is a semaphore held from connect until the body is closed.
-    httpcore exceptions pass through unmapped: the checker classifies them by their cause chain.
+    httpcore exceptions pass through unmapped (but for ``PeerClosedError``): the checker classifies them by
+    their cause chain.
     Runs on asyncio (as the MCP server and the CLI do).
     """
 
@@ -275,13 +306,14 @@ class GuardedTransport(httpx.AsyncBaseTransport):
             url=httpcore.URL(scheme=url.raw_scheme, host=url.raw_host, port=url.port, target=url.raw_path),
             headers=request.headers.raw, content=request.stream, extensions=request.extensions,
         )
+        backend = _SchemeBackend(self._backend, url.scheme)
         connection = httpcore.AsyncHTTPConnection(origin, ssl_context=self._ssl_context, http1=True, http2=False,
-                                                  retries=0,
-                                                  network_backend=_SchemeBackend(self._backend, url.scheme))
+                                                  retries=0, network_backend=backend)
         await self._slots.acquire()
-        stream = _ResponseStream(connection, self._slots)
+        stream = _ResponseStream(connection, self._slots, backend)
         try:
-            response = await connection.handle_async_request(core_request)
+            with _peer_closed_named(backend):
+                response = await connection.handle_async_request(core_request)
         except BaseException:
             await stream.aclose()
             raise
