@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from mcp.server import MCPServer
-from mcp_types import ToolAnnotations
 from pydantic import Field
 
 from incident_mcp.rollback import PlanStep, ProviderPlan, RollbackPlan, SectionKind, rollback_plan
+from incident_mcp.server.annotations import hints
 from incident_mcp.server.common import ServerContext, tool_errors
 
 
@@ -52,9 +52,7 @@ def _lean_step(step: PlanStep) -> PlanStep:
 def register(server: MCPServer, ctx: ServerContext) -> None:
     """Add ``rollback_plan`` to the server."""
 
-    @server.tool(name="rollback_plan", annotations=ToolAnnotations(
-        title="Rollback plan", read_only_hint=True, destructive_hint=False, idempotent_hint=True,
-        open_world_hint=False))
+    @server.tool(name="rollback_plan", annotations=hints("Rollback plan", read_only=True))
     def rollback_plan_tool(
         kinds: Annotated[list[SectionKind] | None, Field(
             description="sections to include, in any order: deployment, database, feature_flag, dns, cache "

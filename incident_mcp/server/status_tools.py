@@ -7,12 +7,12 @@ from typing import Annotated
 
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
-from mcp_types import ToolAnnotations
 from pydantic import Field
 
 from incident_mcp.config import CompanyConfig
 from incident_mcp.errors import IncidentMCPError, WorkspaceError
 from incident_mcp.incidents import record_status_check
+from incident_mcp.server.annotations import hints
 from incident_mcp.server.common import ServerContext, tool_errors
 from incident_mcp.status import (
     CheckOptions,
@@ -49,9 +49,8 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
 
     # It writes only with incident_id, and never on a read-only server: there it says it is read-only, so
     # the most needed tool of a live incident stays available.
-    @server.tool(name="check_status", annotations=ToolAnnotations(
-        title="Check live service status", read_only_hint=ctx.read_only, destructive_hint=False,
-        idempotent_hint=False, open_world_hint=True))
+    @server.tool(name="check_status", annotations=hints(
+        "Check live service status", read_only=ctx.read_only, idempotent=False, open_world=True))
     async def check_status(
         context: Context,
         services: Annotated[list[str] | None, Field(
