@@ -18,6 +18,7 @@ from incident_mcp.incidents.next_actions import NextAction, TriageItem, next_act
 from incident_mcp.incidents.postmortem import PostmortemResult, postmortem_missing, record_postmortem
 from incident_mcp.incidents.queries import IncidentList, IncidentSummary, IncidentView, get_incident, list_incidents
 from incident_mcp.incidents.record import (
+    ID_PATTERN,
     FollowUp,
     Impact,
     IncidentRecord,
@@ -32,6 +33,7 @@ from incident_mcp.incidents.settings import IncidentSettings, load_settings
 
 __all__ = [
     "COMM_KINDS",
+    "ID_PATTERN",
     "Draft",
     "FollowUp",
     "Impact",

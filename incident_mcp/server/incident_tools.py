@@ -10,6 +10,7 @@ from mcp.server import MCPServer
 from pydantic import Field
 
 from incident_mcp import changes, incidents
+from incident_mcp.incidents import ID_PATTERN
 from incident_mcp.incidents.comms import CommKind
 from incident_mcp.incidents.record import ClosedAs, IncidentState, MitigationKind, UpdateEventKind
 from incident_mcp.server.annotations import APPEND, READ, REPLACE
@@ -146,7 +147,7 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
         author: Annotated[str | None, Field(description="Who writes the record")] = None,
         tags: Annotated[list[str] | None, Field(description="Extra tags (plain words)")] = None,
         duplicate_of: Annotated[str | None, Field(
-            pattern=r"^INC-\d{3,}$", description="This report repeats that open incident: keep it closed as its "
+            pattern=ID_PATTERN, description="This report repeats that open incident: keep it closed as its "
                                                   "duplicate")] = None,
         force: Annotated[bool, Field(description="Open even though an open incident covers the same service "
                                                  "(a genuinely separate incident)")] = False,
@@ -190,7 +191,7 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
             description="Customer-facing impact, replaces the record's (used by draft_communication)")] = None,
         closed_as: Annotated[ClosedAs | None, Field(
             description="Close as not a real incident: duplicate (with duplicate_of) or false_alarm")] = None,
-        duplicate_of: Annotated[str | None, Field(pattern=r"^INC-\d{3,}$",
+        duplicate_of: Annotated[str | None, Field(pattern=ID_PATTERN,
                                                   description="With closed_as=duplicate")] = None,
         force: Annotated[bool, Field(description="Regenerate blocks even if edited by hand")] = False,
         caused_by: Annotated[str | None, Field(description="The change that caused it: a deploy id or commit sha "
