@@ -21,8 +21,16 @@ from incident_mcp.cli.common import add_workspace_option, paint, print_json, wor
 from incident_mcp.errors import IncidentError
 from incident_mcp.incidents.comms import COMM_KINDS
 from incident_mcp.incidents.document import event_line, human_time
-from incident_mcp.incidents.record import STATES, UpdateEventKind, validation_message
-from incident_mcp.severity import SEVERITIES, ImpactSignals, StatusRollup, classify
+from incident_mcp.incidents.record import STATES, ClosedAs, MitigationKind, UpdateEventKind, validation_message
+from incident_mcp.severity import (
+    SEVERITIES,
+    CoreFlow,
+    FeatureBroken,
+    ImpactSignals,
+    StatusRollup,
+    UsersAffected,
+    classify,
+)
 
 MAX_INPUT_BYTES = 5_000_000
 _STATUS_MARK = {"done": ("✓", "green"), "due": ("·", "yellow"), "overdue": ("!", "red"), "missed": ("x", "red"),
@@ -55,15 +63,15 @@ def _common(parser: argparse.ArgumentParser, *, workspace: bool = True) -> None:
 def add_commands(sub: Any) -> None:
     """Register ``classify`` and ``incident``."""
     p = sub.add_parser("classify", help="classify an incident P0–P3 from impact signals")
-    p.add_argument("--users", choices=["all", "most", "some", "few", "none", "unknown"], default="unknown",
+    p.add_argument("--users", choices=get_args(UsersAffected), default="unknown",
                    help="how many users are affected")
     p.add_argument("--outage", action="store_true", help="the product is completely unavailable")
     p.add_argument("--data-loss", action="store_true", help="data was lost or corrupted")
     p.add_argument("--integrity-risk", action="store_true", help="data may become inconsistent")
     p.add_argument("--security-breach", action="store_true", help="confirmed or suspected breach")
-    p.add_argument("--core-flow", action="append", choices=["payments", "auth", "signup"], default=[],
+    p.add_argument("--core-flow", action="append", choices=get_args(CoreFlow), default=[],
                    help="a core flow that fails (repeatable)")
-    p.add_argument("--feature", choices=["none", "minor", "major"], default="none", help="a broken feature")
+    p.add_argument("--feature", choices=get_args(FeatureBroken), default="none", help="a broken feature")
     p.add_argument("--workaround", choices=["yes", "no"], help="users can work around it")
     p.add_argument("--latency-ms", type=int, help="typical response time now, in ms")
     p.add_argument("--cosmetic", action="store_true", help="only looks wrong; nothing fails")
@@ -97,7 +105,7 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--event", choices=get_args(UpdateEventKind))
     p.add_argument("--text", default="", help="what happened")
     p.add_argument("--at", help="when, ISO 8601 (default now)")
-    p.add_argument("--mitigation", choices=["rollback", "hotfix", "flag_disable", "other"])
+    p.add_argument("--mitigation", choices=get_args(MitigationKind))
     p.add_argument("--channel", help="with --event communication: status_page, email, …")
     p.add_argument("--overall", choices=get_args(StatusRollup), help="with --event status_check")
     p.add_argument("--state", choices=STATES)
@@ -105,7 +113,7 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--reason", default="", help="why the severity changed")
     p.add_argument("--service", action="append", default=[], help="add an affected service (repeatable)")
     p.add_argument("--public-summary", help="customer-facing impact (replaces the record's)")
-    p.add_argument("--closed-as", choices=["duplicate", "false_alarm"], help="close as not a real incident")
+    p.add_argument("--closed-as", choices=get_args(ClosedAs), help="close as not a real incident")
     p.add_argument("--duplicate-of", metavar="INC-NNN", help="with --closed-as duplicate")
     p.add_argument("--caused-by", help="the change that caused it: a deploy id or commit sha")
     p.add_argument("--force", action="store_true", help="regenerate blocks even if edited by hand")
