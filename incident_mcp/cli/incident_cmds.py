@@ -12,11 +12,9 @@ import unicodedata
 from pathlib import Path
 from typing import Any, get_args
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from incident_mcp import changes, incidents
-from incident_mcp.artifacts import SAFE_LOADER
 from incident_mcp.cli.common import add_workspace_option, paint, print_json, workspace_from
 from incident_mcp.errors import IncidentError
 from incident_mcp.incidents.comms import COMM_KINDS
@@ -301,27 +299,11 @@ def _read_input(source: str) -> dict[str, Any]:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as err:
             raise IncidentError(f"{source}: cannot read ({err})") from None
-    try:
-        data = yaml.load(text, Loader=SAFE_LOADER)  # noqa: S506 - the bounded safe loader
-    except yaml.YAMLError as err:
-        raise IncidentError(f"{source}: not valid YAML/JSON ({str(err).splitlines()[0]})") from None
-    except RecursionError:
-        raise IncidentError(f"{source}: nested too deeply") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise IncidentError(f"{source}: expected a mapping with whys, impact, remediation, …")
-    return data
-
-
-_POSTMORTEM_KEYS = ("whys", "contributing_factors", "impact", "remediation", "follow_ups", "lessons")
+    return incidents.parse_postmortem_document(text, source)
 
 
 def _postmortem(args: argparse.Namespace) -> int:
     data = _read_input(args.file) if args.file else {}
-    unknown = sorted(set(data) - set(_POSTMORTEM_KEYS))
-    if unknown:
-        raise IncidentError(f"{args.file}: unknown keys {unknown}; expected {', '.join(_POSTMORTEM_KEYS)}")
     if args.why is not None:
         data["whys"] = args.why
     if args.factor is not None:
@@ -337,22 +319,11 @@ def _postmortem(args: argparse.Namespace) -> int:
     lessons = {k: getattr(args, k) for k in ("went_well", "went_poorly", "got_lucky") if getattr(args, k) is not None}
     if lessons:
         data["lessons"] = {**(data.get("lessons") or {}), **lessons}
-    try:
-        impact_model = incidents.Impact.model_validate(data["impact"]) if "impact" in data else None
-        lessons_model = incidents.Lessons.model_validate(data["lessons"]) if "lessons" in data else None
-        remediation = ([incidents.RemediationAction.model_validate(a) for a in data["remediation"]]
-                       if "remediation" in data else None)
-        follow_ups = ([incidents.FollowUp.model_validate(f) for f in data["follow_ups"]]
-                      if "follow_ups" in data else None)
-    except (ValidationError, TypeError) as err:
-        message = validation_message(err) if isinstance(err, ValidationError) else str(err)
-        raise IncidentError(f"post-mortem input: {message}") from None
-    whys = _str_list(data, "whys")
-    factors = _str_list(data, "contributing_factors")
+    fields = incidents.postmortem_fields(data)
     result = incidents.record_postmortem(
-        workspace_from(args), args.incident_id, whys=whys, contributing_factors=factors, impact=impact_model,
-        remediation=remediation, follow_ups=follow_ups, lessons=lessons_model, force=args.force,
-        caused_by=args.caused_by)
+        workspace_from(args), args.incident_id, whys=fields.whys, contributing_factors=fields.contributing_factors,
+        impact=fields.impact, remediation=fields.remediation, follow_ups=fields.follow_ups, lessons=fields.lessons,
+        force=args.force, caused_by=args.caused_by)
     _warnings(result.warnings)
     lines = [f"{result.id}: post-mortem recorded in {result.path}"]
     if result.complete:
@@ -361,12 +332,3 @@ def _postmortem(args: argparse.Namespace) -> int:
         lines.append("Still missing before review:")
         lines.extend(f"  - {m}" for m in result.missing)
     return _emit(args, result, "\n".join(lines))
-
-
-def _str_list(data: dict[str, Any], key: str) -> list[str] | None:
-    if key not in data:
-        return None
-    value = data[key]
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise IncidentError(f"post-mortem input: {key} must be a list of text")
-    return value
