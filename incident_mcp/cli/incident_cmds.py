@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import unicodedata
 from pathlib import Path
 from typing import Any, get_args
 
@@ -29,19 +28,11 @@ from incident_mcp.severity import (
     UsersAffected,
     classify,
 )
+from incident_mcp.terminal_text import one_line as plain
 
 MAX_INPUT_BYTES = 5_000_000
 _STATUS_MARK = {"done": ("✓", "green"), "due": ("·", "yellow"), "overdue": ("!", "red"), "missed": ("x", "red"),
                 "optional": ("-", "dim")}
-
-
-def plain(text: str, limit: int = 200) -> str:
-    """One terminal-safe line: whitespace collapsed, control and format characters shown as escapes."""
-    out = []
-    for ch in " ".join(text.split()):
-        out.append(ch if unicodedata.category(ch) not in ("Cc", "Cf", "Zl", "Zp", "Cs") else f"\\u{ord(ch):04x}")
-    flat = "".join(out)
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 def _emit(args: argparse.Namespace, model: BaseModel, text: str) -> int:
