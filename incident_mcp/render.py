@@ -177,9 +177,9 @@ _GROWING_FILTERS = frozenset({"center", "indent", "wordwrap", "replace", "format
 
 def _guard_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
     """Wrap a filter: int arguments capped, growth checked before the call, result size checked after."""
-    from jinja2.utils import _PassArg
-
-    value_index = 1 if _PassArg.from_obj(func) is not None else 0
+    # pass_context / pass_eval_context / pass_environment mark a filter with ``jinja_pass_arg``: its first
+    # argument is then the context, and the value filtered comes second.
+    value_index = 1 if getattr(func, "jinja_pass_arg", None) is not None else 0
     if name not in _GROWING_FILTERS:
 
         @functools.wraps(func)

@@ -202,6 +202,14 @@ class ServerFarm:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         writer.transport.abort()
 
+    async def _h_close(self, writer: asyncio.StreamWriter, params: dict[str, str]) -> None:
+        writer.close()  # an orderly close (FIN) without a response
+
+    async def _h_truncated(self, writer: asyncio.StreamWriter, params: dict[str, str]) -> None:
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten b")
+        await writer.drain()
+        writer.close()
+
     async def _h_health(self, writer: asyncio.StreamWriter, params: dict[str, str]) -> None:
         status = params.get("status", "pass")
         document = {

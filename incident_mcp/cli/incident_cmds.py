@@ -8,34 +8,31 @@ from __future__ import annotations
 
 import argparse
 import sys
-import unicodedata
 from pathlib import Path
 from typing import Any, get_args
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from incident_mcp import changes, incidents
-from incident_mcp.artifacts import SAFE_LOADER
 from incident_mcp.cli.common import add_workspace_option, paint, print_json, workspace_from
 from incident_mcp.errors import IncidentError
 from incident_mcp.incidents.comms import COMM_KINDS
 from incident_mcp.incidents.document import event_line, human_time
-from incident_mcp.incidents.record import STATES, UpdateEventKind, validation_message
-from incident_mcp.severity import SEVERITIES, ImpactSignals, StatusRollup, classify
+from incident_mcp.incidents.record import STATES, ClosedAs, MitigationKind, UpdateEventKind, validation_message
+from incident_mcp.severity import (
+    SEVERITIES,
+    CoreFlow,
+    FeatureBroken,
+    ImpactSignals,
+    StatusRollup,
+    UsersAffected,
+    classify,
+)
+from incident_mcp.terminal_text import one_line as plain
 
 MAX_INPUT_BYTES = 5_000_000
 _STATUS_MARK = {"done": ("✓", "green"), "due": ("·", "yellow"), "overdue": ("!", "red"), "missed": ("x", "red"),
                 "optional": ("-", "dim")}
-
-
-def plain(text: str, limit: int = 200) -> str:
-    """One terminal-safe line: whitespace collapsed, control and format characters shown as escapes."""
-    out = []
-    for ch in " ".join(text.split()):
-        out.append(ch if unicodedata.category(ch) not in ("Cc", "Cf", "Zl", "Zp", "Cs") else f"\\u{ord(ch):04x}")
-    flat = "".join(out)
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 def _emit(args: argparse.Namespace, model: BaseModel, text: str) -> int:
@@ -55,15 +52,15 @@ def _common(parser: argparse.ArgumentParser, *, workspace: bool = True) -> None:
 def add_commands(sub: Any) -> None:
     """Register ``classify`` and ``incident``."""
     p = sub.add_parser("classify", help="classify an incident P0–P3 from impact signals")
-    p.add_argument("--users", choices=["all", "most", "some", "few", "none", "unknown"], default="unknown",
+    p.add_argument("--users", choices=get_args(UsersAffected), default="unknown",
                    help="how many users are affected")
     p.add_argument("--outage", action="store_true", help="the product is completely unavailable")
     p.add_argument("--data-loss", action="store_true", help="data was lost or corrupted")
     p.add_argument("--integrity-risk", action="store_true", help="data may become inconsistent")
     p.add_argument("--security-breach", action="store_true", help="confirmed or suspected breach")
-    p.add_argument("--core-flow", action="append", choices=["payments", "auth", "signup"], default=[],
+    p.add_argument("--core-flow", action="append", choices=get_args(CoreFlow), default=[],
                    help="a core flow that fails (repeatable)")
-    p.add_argument("--feature", choices=["none", "minor", "major"], default="none", help="a broken feature")
+    p.add_argument("--feature", choices=get_args(FeatureBroken), default="none", help="a broken feature")
     p.add_argument("--workaround", choices=["yes", "no"], help="users can work around it")
     p.add_argument("--latency-ms", type=int, help="typical response time now, in ms")
     p.add_argument("--cosmetic", action="store_true", help="only looks wrong; nothing fails")
@@ -97,7 +94,7 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--event", choices=get_args(UpdateEventKind))
     p.add_argument("--text", default="", help="what happened")
     p.add_argument("--at", help="when, ISO 8601 (default now)")
-    p.add_argument("--mitigation", choices=["rollback", "hotfix", "flag_disable", "other"])
+    p.add_argument("--mitigation", choices=get_args(MitigationKind))
     p.add_argument("--channel", help="with --event communication: status_page, email, …")
     p.add_argument("--overall", choices=get_args(StatusRollup), help="with --event status_check")
     p.add_argument("--state", choices=STATES)
@@ -105,7 +102,7 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--reason", default="", help="why the severity changed")
     p.add_argument("--service", action="append", default=[], help="add an affected service (repeatable)")
     p.add_argument("--public-summary", help="customer-facing impact (replaces the record's)")
-    p.add_argument("--closed-as", choices=["duplicate", "false_alarm"], help="close as not a real incident")
+    p.add_argument("--closed-as", choices=get_args(ClosedAs), help="close as not a real incident")
     p.add_argument("--duplicate-of", metavar="INC-NNN", help="with --closed-as duplicate")
     p.add_argument("--caused-by", help="the change that caused it: a deploy id or commit sha")
     p.add_argument("--force", action="store_true", help="regenerate blocks even if edited by hand")
@@ -293,27 +290,11 @@ def _read_input(source: str) -> dict[str, Any]:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as err:
             raise IncidentError(f"{source}: cannot read ({err})") from None
-    try:
-        data = yaml.load(text, Loader=SAFE_LOADER)  # noqa: S506 - the bounded safe loader
-    except yaml.YAMLError as err:
-        raise IncidentError(f"{source}: not valid YAML/JSON ({str(err).splitlines()[0]})") from None
-    except RecursionError:
-        raise IncidentError(f"{source}: nested too deeply") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise IncidentError(f"{source}: expected a mapping with whys, impact, remediation, …")
-    return data
-
-
-_POSTMORTEM_KEYS = ("whys", "contributing_factors", "impact", "remediation", "follow_ups", "lessons")
+    return incidents.parse_postmortem_document(text, source)
 
 
 def _postmortem(args: argparse.Namespace) -> int:
     data = _read_input(args.file) if args.file else {}
-    unknown = sorted(set(data) - set(_POSTMORTEM_KEYS))
-    if unknown:
-        raise IncidentError(f"{args.file}: unknown keys {unknown}; expected {', '.join(_POSTMORTEM_KEYS)}")
     if args.why is not None:
         data["whys"] = args.why
     if args.factor is not None:
@@ -329,22 +310,11 @@ def _postmortem(args: argparse.Namespace) -> int:
     lessons = {k: getattr(args, k) for k in ("went_well", "went_poorly", "got_lucky") if getattr(args, k) is not None}
     if lessons:
         data["lessons"] = {**(data.get("lessons") or {}), **lessons}
-    try:
-        impact_model = incidents.Impact.model_validate(data["impact"]) if "impact" in data else None
-        lessons_model = incidents.Lessons.model_validate(data["lessons"]) if "lessons" in data else None
-        remediation = ([incidents.RemediationAction.model_validate(a) for a in data["remediation"]]
-                       if "remediation" in data else None)
-        follow_ups = ([incidents.FollowUp.model_validate(f) for f in data["follow_ups"]]
-                      if "follow_ups" in data else None)
-    except (ValidationError, TypeError) as err:
-        message = validation_message(err) if isinstance(err, ValidationError) else str(err)
-        raise IncidentError(f"post-mortem input: {message}") from None
-    whys = _str_list(data, "whys")
-    factors = _str_list(data, "contributing_factors")
+    fields = incidents.postmortem_fields(data)
     result = incidents.record_postmortem(
-        workspace_from(args), args.incident_id, whys=whys, contributing_factors=factors, impact=impact_model,
-        remediation=remediation, follow_ups=follow_ups, lessons=lessons_model, force=args.force,
-        caused_by=args.caused_by)
+        workspace_from(args), args.incident_id, whys=fields.whys, contributing_factors=fields.contributing_factors,
+        impact=fields.impact, remediation=fields.remediation, follow_ups=fields.follow_ups, lessons=fields.lessons,
+        force=args.force, caused_by=args.caused_by)
     _warnings(result.warnings)
     lines = [f"{result.id}: post-mortem recorded in {result.path}"]
     if result.complete:
@@ -353,12 +323,3 @@ def _postmortem(args: argparse.Namespace) -> int:
         lines.append("Still missing before review:")
         lines.extend(f"  - {m}" for m in result.missing)
     return _emit(args, result, "\n".join(lines))
-
-
-def _str_list(data: dict[str, Any], key: str) -> list[str] | None:
-    if key not in data:
-        return None
-    value = data[key]
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise IncidentError(f"post-mortem input: {key} must be a list of text")
-    return value

@@ -14,8 +14,8 @@ import time
 from typing import Any, TextIO
 
 from incident_mcp.cli.common import add_workspace_option, paint, print_json, use_colour, workspace_from
-from incident_mcp.config import CompanyConfig, Expectations, load_config
-from incident_mcp.errors import TargetError, WorkspaceError
+from incident_mcp.config import Expectations
+from incident_mcp.errors import TargetError
 from incident_mcp.status import (
     CheckOptions,
     CheckTarget,
@@ -27,6 +27,7 @@ from incident_mcp.status import (
     select_targets,
     service_targets,
 )
+from incident_mcp.status_check import config_for_check
 
 _STATE_COLOUR = {"up": "green", "degraded": "yellow", "down": "red", "unknown": "cyan"}
 _OVERALL_COLOUR = {"operational": "green", "degraded": "yellow", "partial_outage": "red", "major_outage": "red",
@@ -118,7 +119,7 @@ def exit_code(report: StatusReport) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    config = _config(args, needed=bool(args.service or args.all or not args.urls))
+    config, _ = config_for_check(lambda: workspace_from(args), needed=bool(args.service or args.all or not args.urls))
     if args.all:
         assert config is not None
         targets = service_targets(config, [s.name for s in config.incident_response.services])
@@ -133,18 +134,6 @@ def _status(args: argparse.Namespace) -> int:
     else:
         print_table(report)
     return exit_code(report)
-
-
-def _config(args: argparse.Namespace, *, needed: bool) -> CompanyConfig | None:
-    try:
-        workspace = workspace_from(args)
-    except WorkspaceError:
-        if needed:
-            raise
-        return None
-    if not workspace.config_path.is_file() and not needed:
-        return None
-    return load_config(workspace.config_path).config
 
 
 def _with_timeout(target: CheckTarget, timeout_ms: int) -> CheckTarget:

@@ -16,8 +16,10 @@ from incident_mcp.incidents.lifecycle import (
 )
 from incident_mcp.incidents.next_actions import NextAction, TriageItem, next_actions
 from incident_mcp.incidents.postmortem import PostmortemResult, postmortem_missing, record_postmortem
+from incident_mcp.incidents.postmortem_input import PostmortemFields, parse_postmortem_document, postmortem_fields
 from incident_mcp.incidents.queries import IncidentList, IncidentSummary, IncidentView, get_incident, list_incidents
 from incident_mcp.incidents.record import (
+    ID_PATTERN,
     FollowUp,
     Impact,
     IncidentRecord,
@@ -32,6 +34,7 @@ from incident_mcp.incidents.settings import IncidentSettings, load_settings
 
 __all__ = [
     "COMM_KINDS",
+    "ID_PATTERN",
     "Draft",
     "FollowUp",
     "Impact",
@@ -44,6 +47,7 @@ __all__ = [
     "NextAction",
     "OpenedIncident",
     "Postmortem",
+    "PostmortemFields",
     "PostmortemResult",
     "RemediationAction",
     "TimelineEvent",
@@ -58,6 +62,8 @@ __all__ = [
     "load_settings",
     "next_actions",
     "open_incident",
+    "parse_postmortem_document",
+    "postmortem_fields",
     "postmortem_missing",
     "read_incident",
     "record_postmortem",

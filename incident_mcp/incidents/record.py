@@ -29,6 +29,8 @@ MAX_ID_NUMBER = 10**MAX_ID_DIGITS - 1
 # ASCII digits only: "INC-٠٠١" is not INC-001. Ids and file names outside these rules are not incidents.
 ID_RE = re.compile(rf"^INC-([0-9]{{3,{MAX_ID_DIGITS}}})$")
 FILE_RE = re.compile(rf"^INC-([0-9]{{3,{MAX_ID_DIGITS}}})(?:-[a-z0-9-]*)?\.md$")
+# The shape of an id as tool schemas declare it; the digit bounds are enforced by ID_RE when it is used.
+ID_PATTERN = r"^INC-\d{3,}$"
 LONG_ID_RE = re.compile(rf"^INC-[0-9]{{{MAX_ID_DIGITS + 1},}}(?:-|\.md$|$)")  # looks like one, too many digits
 MAX_TEXT = 200_000  # characters in one free-text field: room for a pasted stack trace, not a core dump
 MAX_LIST = 200  # items in one list field (services, factors, actions)

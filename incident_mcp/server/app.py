@@ -47,23 +47,8 @@ AREAS: tuple[ModuleType, ...] = (
 def build_server(workspace: str | None = None, *, read_only: bool = False) -> MCPServer:
     """An MCPServer for the workspace (located per call from ``workspace``, env or cwd)."""
     server = ContractServer("incident-mcp", version=__version__, instructions=INSTRUCTIONS)
+    server.read_only = read_only  # set before registering: a read-only server never gets a write tool
     ctx = ServerContext(workspace_hint=workspace, read_only=read_only)
     for area in AREAS:
         area.register(server, ctx)
-    if read_only:
-        hide_write_tools(server)
     return server
-
-
-def hide_write_tools(server: MCPServer) -> list[str]:
-    """Remove every tool whose annotations do not promise ``read_only_hint=True``; returns the names removed.
-
-    Generic on purpose: a tool is kept only if it says it writes nothing, so a new tool that forgets its
-    annotations is hidden in read-only mode rather than exposed.
-    """
-    # The tool manager is the synchronous view of what list_tools() reports (that one is async).
-    tools = server._tool_manager.list_tools()
-    removed = [tool.name for tool in tools if not (tool.annotations and tool.annotations.read_only_hint is True)]
-    for name in removed:
-        server.remove_tool(name)
-    return removed

@@ -10,11 +10,11 @@ from mcp.server.elicitation import AcceptedElicitation, ElicitationResult
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.mcpserver.resolve import Elicit, Resolve
-from mcp_types import ToolAnnotations
 from pydantic import BaseModel, Field
 
 from incident_mcp.errors import IncidentMCPError
 from incident_mcp.promotion import ConfirmationNeeded, PromotionResult, promote
+from incident_mcp.server.annotations import hints
 from incident_mcp.server.common import ServerContext, tool_errors
 from incident_mcp.validation import ValidationReport, validate_workspace
 
@@ -24,9 +24,7 @@ PathOrId = Annotated[str, Field(min_length=1, max_length=1000)]
 def register(server: MCPServer, ctx: ServerContext) -> None:
     """Add ``validate_artifacts`` and, unless the server is read-only, ``promote_artifact``."""
 
-    @server.tool(name="validate_artifacts", annotations=ToolAnnotations(
-        title="Validate artifacts", read_only_hint=True, destructive_hint=False, idempotent_hint=True,
-        open_world_hint=False))
+    @server.tool(name="validate_artifacts", annotations=hints("Validate artifacts", read_only=True))
     def validate_artifacts(
         paths: Annotated[list[PathOrId] | None, Field(
             max_length=1000, description="workspace-relative files or folders, or artifact ids; "
@@ -47,9 +45,6 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
         with tool_errors():
             return validate_workspace(ctx.workspace(), paths, strict=strict).limited(max_problems)
 
-    if ctx.read_only:
-        return
-
     def ask_to_archive(context: Context, artifact: str, to: str,
                        confirm: bool) -> Elicit[ArchiveConfirmation] | ArchiveConfirmation:
         """Before archiving: ask the user through the client (showing the exact change) when it can ask."""
@@ -64,9 +59,8 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
             pass  # the tool body reports it
         return ArchiveConfirmation(archive=False)
 
-    @server.tool(name="promote_artifact", annotations=ToolAnnotations(
-        title="Promote artifact", read_only_hint=False, destructive_hint=True, idempotent_hint=False,
-        open_world_hint=False))
+    @server.tool(name="promote_artifact", annotations=hints(
+        "Promote artifact", read_only=False, destructive=True, idempotent=False))
     async def promote_artifact(
         artifact: Annotated[str, Field(min_length=1, max_length=1000,
                                        description="artifact id (e.g. RFC-001) or workspace-relative path")],

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from mcp.server import MCPServer
-from mcp_types import ToolAnnotations
 
 from incident_mcp.context import Context, load_context
+from incident_mcp.server.annotations import hints
 from incident_mcp.server.common import ServerContext, tool_errors
 
 
 def register(server: MCPServer, ctx: ServerContext) -> None:
     """Add ``load_context`` to the server."""
 
-    @server.tool(name="load_context", annotations=ToolAnnotations(
-        title="Load company context", read_only_hint=True, destructive_hint=False, idempotent_hint=True,
-        open_world_hint=False))
+    @server.tool(name="load_context", annotations=hints("Load company context", read_only=True))
     def load_context_tool() -> Context:
         """Summarise the company for incident response: call this first.
 

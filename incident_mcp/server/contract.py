@@ -15,12 +15,13 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp_types import CallToolResult, InputRequiredResult, TextContent
 from mcp_types import Tool as MCPTool
 from pydantic import ValidationError
+
+from incident_mcp.server.annotations import WriteGuardedServer
 
 Schema = dict[str, Any]
 
@@ -34,7 +35,7 @@ _OUTPUT_ONLY_DROP = frozenset({"description", "default", "required", "examples",
 _HUGE_BOUND = 10_000  # a maxLength this large tells the model nothing; the server still enforces it
 
 
-class ContractServer(MCPServer):
+class ContractServer(WriteGuardedServer):
     """MCPServer with the agent's contract applied to every tool call and listing."""
 
     async def list_tools(self) -> list[MCPTool]:

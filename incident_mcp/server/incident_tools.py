@@ -7,12 +7,13 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from mcp.server import MCPServer
-from mcp_types import ToolAnnotations
 from pydantic import Field
 
 from incident_mcp import changes, incidents
+from incident_mcp.incidents import ID_PATTERN
 from incident_mcp.incidents.comms import CommKind
 from incident_mcp.incidents.record import ClosedAs, IncidentState, MitigationKind, UpdateEventKind
+from incident_mcp.server.annotations import APPEND, READ, REPLACE
 from incident_mcp.server.common import ServerContext, tool_errors
 from incident_mcp.severity import (
     Classification,
@@ -24,10 +25,6 @@ from incident_mcp.severity import (
     UsersAffected,
     classify,
 )
-
-_READ = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
-_APPEND = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=False)
-_REPLACE = ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=True, open_world_hint=False)
 
 
 def _signal(name: str) -> str:
@@ -42,7 +39,7 @@ OptionalId = Annotated[str | None, Field(description="Incident id, e.g. INC-001 
 def register(server: MCPServer, ctx: ServerContext) -> None:
     """Register the incident tools (only the read-only ones when the server is read-only)."""
 
-    @server.tool(annotations=_READ)
+    @server.tool(annotations=READ)
     def classify_severity(
         users_affected: Annotated[UsersAffected, Field(description=_signal("users_affected"))] = "unknown",
         outage: Annotated[bool, Field(description=_signal("outage"))] = False,
@@ -72,7 +69,7 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
                 workaround_available=workaround_available, latency_ms=latency_ms, cosmetic_only=cosmetic_only,
                 status_rollup=status_rollup, unsure_between=unsure_between or []))
 
-    @server.tool(annotations=_READ)
+    @server.tool(annotations=READ)
     def get_incident(
         incident_id: OptionalId = None,
         timeline: Annotated[Literal["recent", "all"], Field(
@@ -91,7 +88,7 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
             ws = ctx.workspace()
             return changes.changes_hint(ws, incidents.get_incident(ws, incident_id or None, timeline=timeline))
 
-    @server.tool(annotations=_READ)
+    @server.tool(annotations=READ)
     def list_incidents(
         state: Annotated[list[StateFilter] | None, Field(
             description="Keep these states: open, investigating, identified, monitoring, resolved")] = None,
@@ -111,7 +108,7 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
             return incidents.list_incidents(ctx.workspace(), states=list(state or []), severities=list(severity or []),
                                             since=since, until=until, limit=limit, offset=offset)
 
-    @server.tool(annotations=_READ)
+    @server.tool(annotations=READ)
     def draft_communication(
         kind: Annotated[CommKind, Field(description="status_page, email (user notification) or postmortem_invite")],
         incident_id: OptionalId = None,
@@ -134,10 +131,7 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
             return incidents.draft_communication(ctx.workspace(), kind, incident_id or None, phase=phase,
                                                  public_message=public_message)
 
-    if ctx.read_only:
-        return
-
-    @server.tool(annotations=_APPEND)
+    @server.tool(annotations=APPEND)
     def open_incident(
         title: Annotated[str, Field(description="Short internal title: what is broken")],
         severity: Annotated[Severity, Field(description="P0–P3 (classify_severity helps)")],
@@ -153,7 +147,7 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
         author: Annotated[str | None, Field(description="Who writes the record")] = None,
         tags: Annotated[list[str] | None, Field(description="Extra tags (plain words)")] = None,
         duplicate_of: Annotated[str | None, Field(
-            pattern=r"^INC-\d{3,}$", description="This report repeats that open incident: keep it closed as its "
+            pattern=ID_PATTERN, description="This report repeats that open incident: keep it closed as its "
                                                   "duplicate")] = None,
         force: Annotated[bool, Field(description="Open even though an open incident covers the same service "
                                                  "(a genuinely separate incident)")] = False,
@@ -175,7 +169,7 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
                                              duplicate_of=duplicate_of, force=force)
             return changes.note_recent_changes(ws, opened)
 
-    @server.tool(annotations=_APPEND)
+    @server.tool(annotations=APPEND)
     def update_incident(
         incident_id: IncidentId,
         event: Annotated[UpdateEventKind | None, Field(
@@ -197,7 +191,7 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
             description="Customer-facing impact, replaces the record's (used by draft_communication)")] = None,
         closed_as: Annotated[ClosedAs | None, Field(
             description="Close as not a real incident: duplicate (with duplicate_of) or false_alarm")] = None,
-        duplicate_of: Annotated[str | None, Field(pattern=r"^INC-\d{3,}$",
+        duplicate_of: Annotated[str | None, Field(pattern=ID_PATTERN,
                                                   description="With closed_as=duplicate")] = None,
         force: Annotated[bool, Field(description="Regenerate blocks even if edited by hand")] = False,
         caused_by: Annotated[str | None, Field(description="The change that caused it: a deploy id or commit sha "
@@ -219,7 +213,7 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
                                              public_summary=public_summary, closed_as=closed_as,
                                              duplicate_of=duplicate_of, caused_by=caused_by, force=force)
 
-    @server.tool(annotations=_REPLACE)
+    @server.tool(annotations=REPLACE)
     def record_postmortem(
         incident_id: IncidentId,
         whys: Annotated[list[str] | None, Field(max_length=5, description=(

@@ -8,20 +8,18 @@ from typing import Annotated
 
 from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError
-from mcp_types import ToolAnnotations
 from pydantic import Field
 
 from incident_mcp import changes, metrics
 from incident_mcp.errors import IncidentMCPError
+from incident_mcp.server.annotations import READ
 from incident_mcp.server.common import ServerContext, tool_errors
-
-_READ = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
 
 
 def register(server: MCPServer, ctx: ServerContext) -> None:
     """Register recent_changes, incident_metrics and the incident://metrics resource (all read-only)."""
 
-    @server.tool(annotations=_READ)
+    @server.tool(annotations=READ)
     def recent_changes(
         incident_id: Annotated[str | None, Field(
             description="Incident id, e.g. INC-007 (default: the latest open incident, else now)")] = None,
@@ -44,7 +42,7 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
             return changes.recent_changes(ctx.workspace(), incident_id=incident_id or None, at=at or None,
                                           window_hours=window_hours, limit=limit)
 
-    @server.tool(annotations=_READ)
+    @server.tool(annotations=READ)
     def incident_metrics(
         since: Annotated[str | None, Field(description="Period start, ISO 8601 (default: 30 days before until)")]
         = None,

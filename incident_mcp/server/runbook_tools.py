@@ -6,23 +6,18 @@ from typing import Annotated
 
 import anyio
 from mcp.server import MCPServer
-from mcp_types import ToolAnnotations
 from pydantic import Field
 
 from incident_mcp.runbook import GenerationResult, generate_runbook
+from incident_mcp.server.annotations import hints
 from incident_mcp.server.common import ServerContext, tool_errors
 
 
 def register(server: MCPServer, ctx: ServerContext) -> None:
     """Register ``generate_runbook``; a read-only server does not offer it (it writes files)."""
-    if ctx.read_only:
-        return
-
     @server.tool(
         name="generate_runbook",
-        annotations=ToolAnnotations(title="Generate the incident runbook and post-mortem template",
-                                    read_only_hint=False, destructive_hint=False, idempotent_hint=True,
-                                    open_world_hint=False),
+        annotations=hints("Generate the incident runbook and post-mortem template", read_only=False),
     )
     async def generate_runbook_tool(
         dry_run: Annotated[bool, Field(description="write nothing; return what would change (a summary with the "

@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 from mcp.server import MCPServer
-from mcp_types import ToolAnnotations
 
+from incident_mcp.server.annotations import hints
 from incident_mcp.server.common import ServerContext, tool_errors
 from incident_mcp.statuspage import PublishResult, publish_status_page
 
 
 def register(server: MCPServer, ctx: ServerContext) -> None:
     """Register ``publish_status_page``; a read-only server does not offer it (it writes files)."""
-    if ctx.read_only:
-        return
-
-    @server.tool(name="publish_status_page", annotations=ToolAnnotations(
-        title="Publish the status page", read_only_hint=False, destructive_hint=False, idempotent_hint=True,
-        open_world_hint=False))
+    @server.tool(name="publish_status_page", annotations=hints(
+        "Publish the status page", read_only=False))
     def publish_status_page_tool() -> PublishResult:
         """Build the public status page into incident_response.status_page.out (default status-site/).
 

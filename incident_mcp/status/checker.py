@@ -20,6 +20,7 @@ import httpx
 from incident_mcp import __version__
 from incident_mcp.errors import TargetError
 from incident_mcp.status import health
+from incident_mcp.status.attempts import Attempt, combine_attempts, needs_recheck
 from incident_mcp.status.body import Body, BodyDecodeError, BodyTooLargeError, read_body
 from incident_mcp.status.causes import classify_error
 from incident_mcp.status.loop_lag import LoopLag
@@ -35,12 +36,7 @@ def _now() -> float:
     return asyncio.get_running_loop().time()
 
 
-def _needs_recheck(outcome: _Outcome) -> bool:
-    """Down, or spoiled by our own freeze: either way a (second) attempt must decide."""
-    return outcome.state == "down" or outcome.reason == "overload"
-
-
-def _result(task: asyncio.Future[_Outcome] | None) -> _Outcome | None:
+def _result(task: asyncio.Future[Attempt] | None) -> Attempt | None:
     """A finished attempt's outcome; None if it never finished (cancelled)."""
     if task is None or not task.done() or task.cancelled():
         return None
@@ -108,27 +104,6 @@ def deadline_seconds(target: CheckTarget) -> float:
 
 
 @dataclass
-class _Outcome:
-    """One attempt's verdict and measurements."""
-
-    state: State
-    reason: Reason
-    message: str
-    started: float
-    ended: float = 0.0
-    status_code: int | None = None
-    cert_days: float | None = None
-    redirects: int = 0
-    final_url: str | None = None
-    findings: list[Finding] = field(default_factory=list)
-    summary: str = ""  # the message when no finding stands against the response
-
-    @property
-    def latency_ms(self) -> int:
-        return max(0, round((self.ended - self.started) * 1000))
-
-
-@dataclass
 class _Progress:
     """What an attempt learnt before its deadline cut it short."""
 
@@ -179,14 +154,14 @@ class Checker:
         start = _now()
         deadline = start + budget
         first = asyncio.ensure_future(self._attempt(target, deadline, budget, sent, begun=start))
-        second: asyncio.Future[_Outcome] | None = None
+        second: asyncio.Future[Attempt] | None = None
         try:
             await asyncio.wait({first}, timeout=budget * self.options.hedge_fraction)
             if first.done():  # the usual case: one task, no hedge
                 if sent is not None:
                     sent()
                 outcome = first.result()
-                if not _needs_recheck(outcome) or _now() >= deadline:
+                if not needs_recheck(outcome) or _now() >= deadline:
                     return self._verdict(target, outcome, None, 1, start)
                 recheck = await self._attempt(target, deadline, deadline - _now())  # a fresh connection
                 return self._verdict(target, outcome, recheck, 2, start)
@@ -195,10 +170,10 @@ class Checker:
                 return self._verdict(target, first.result(), None, 1, start)
             # No answer halfway to the deadline: a second attempt alongside, on a fresh connection.
             second = asyncio.ensure_future(self._attempt(target, deadline, deadline - _now()))
-            pending: set[asyncio.Future[_Outcome]] = {first, second}
+            pending: set[asyncio.Future[Attempt]] = {first, second}
             while pending:
                 done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-                if any(not _needs_recheck(task.result()) for task in done):
+                if any(not needs_recheck(task.result()) for task in done):
                     break
             for task in pending:
                 task.cancel()
@@ -210,59 +185,26 @@ class Checker:
                 if not leftover.done():
                     leftover.cancel()
 
-    def _verdict(self, target: CheckTarget, first: _Outcome | None, second: _Outcome | None,
+    def _verdict(self, target: CheckTarget, first: Attempt | None, second: Attempt | None,
                  attempts: int, start: float) -> ServiceResult:
-        findings: list[Finding] = []
-        flapping = False
-        if first is None and second is not None and second.state not in ("up", "degraded"):
-            chosen = second  # the first was cancelled because the second was conclusive (e.g. blocked)
-        elif first is None and second is not None:  # the hedge answered while the first attempt hung
-            waited = round((second.started - start) * 1000)
-            findings.append(Finding(code="slow", state="degraded",
-                                    message=f"first attempt: no complete response after {waited:,} ms"))
-            chosen, flapping = second, True
-            if chosen.state == "up":
-                chosen = replace(chosen, state="degraded", reason="slow",
-                                 message=f"first attempt had no response after {waited:,} ms; a re-check on "
-                                         f"a fresh connection answered ({chosen.message})")
-        elif first is None:
-            chosen = _Outcome("unknown", "error", "the check was cancelled before any attempt finished", start,
-                              ended=_now())
-        elif first.reason == "overload" and second is not None and second.reason != "overload":
-            # Our own freeze spoiled the first attempt: it is no evidence either way; the second decides.
-            findings.append(Finding(code="overload", state="unknown", message=f"first attempt: {first.message}"))
-            chosen = second
-        elif first.state != "down" or second is None:
-            chosen = first
-        elif second.state in ("up", "degraded"):
-            flapping = True
-            findings.append(Finding(code=first.reason, state="down", message=f"first attempt: {first.message}"))
-            chosen = replace(second, state="degraded", reason=first.reason,
-                             message=f"first attempt failed ({first.message}); a re-check on a fresh "
-                                     f"connection got {second.message}")
-        elif second.state == "unknown":
-            findings.append(Finding(code=first.reason, state="down", message=f"first attempt: {first.message}"))
-            chosen = replace(second, message=f"{second.message} (first attempt: {first.message})")
-        else:  # both down: name the more specific reason of the two
-            chosen = second if first.reason == "timeout" and second.reason != "timeout" else first
-            other = second if chosen is first else first
-            if other.reason != chosen.reason:
-                chosen = replace(chosen, message=f"{chosen.message}; re-check: {other.message}")
+        combined = combine_attempts(first, second, start=start, now=_now())
+        chosen = combined.chosen
         return ServiceResult(
             name=target.name, url=target.url, critical=target.critical, state=chosen.state,
             reason=chosen.reason, message=chosen.message, status_code=chosen.status_code,
-            latency_ms=chosen.latency_ms, cert_days=chosen.cert_days, flapping=flapping, attempts=attempts,
-            redirects=chosen.redirects, final_url=chosen.final_url if chosen.final_url != target.url else None,
-            findings=findings + chosen.findings,
+            latency_ms=chosen.latency_ms, cert_days=chosen.cert_days, flapping=combined.flapping,
+            attempts=attempts, redirects=chosen.redirects,
+            final_url=chosen.final_url if chosen.final_url != target.url else None,
+            findings=combined.findings + chosen.findings,
         )
 
     # ---- one attempt: redirects, body, expectations ----------------------------------------------
 
     async def _attempt(self, target: CheckTarget, deadline: float, budget: float,
-                       sent: Callable[[], None] | None = None, begun: float | None = None) -> _Outcome:
+                       sent: Callable[[], None] | None = None, begun: float | None = None) -> Attempt:
         start = _now() if begun is None else begun  # the first attempt's clock is the check's
         progress = _Progress(url=target.url, sent=sent)
-        outcome: _Outcome | None = None
+        outcome: Attempt | None = None
         try:
             async with asyncio.timeout_at(deadline):
                 outcome = await self._fetch(target, start, progress)
@@ -274,7 +216,7 @@ class Checker:
             outcome = self._own_stall_verdict(outcome, late=end - deadline, budget=budget)
         return self._discount_own_stalls(outcome, target)
 
-    def _own_stall_verdict(self, outcome: _Outcome, *, late: float, budget: float) -> _Outcome:
+    def _own_stall_verdict(self, outcome: Attempt, *, late: float, budget: float) -> Attempt:
         """A timeout is ours, not the service's, if our loop froze across the deadline or for long within it.
 
         A busy loop that still turns every few milliseconds is fine; what loses a response is a freeze:
@@ -289,7 +231,7 @@ class Checker:
                                f"({outcome.message})")
 
     def _timed_out(self, target: CheckTarget, start: float, end: float, progress: _Progress,
-                   budget: float) -> _Outcome:
+                   budget: float) -> Attempt:
         limit = f"{round(budget * 1000):,} ms"
         expect = target.expect
         if expect.down_ms and expect.down_ms < expect.timeout_ms:
@@ -298,11 +240,11 @@ class Checker:
             message = f"HTTP {progress.status_code} arrived but the body did not complete within {limit}"
         else:
             message = f"no response within {limit}"
-        return _Outcome("down", "timeout", message, start, ended=end, status_code=progress.status_code,
+        return Attempt("down", "timeout", message, start, ended=end, status_code=progress.status_code,
                         cert_days=progress.cert_days, redirects=progress.redirects,
                         final_url=progress.url)
 
-    def _discount_own_stalls(self, outcome: _Outcome, target: CheckTarget) -> _Outcome:
+    def _discount_own_stalls(self, outcome: Attempt, target: CheckTarget) -> Attempt:
         """Latency inflated by our own stalls is not counted against the service as slowness."""
         slow = [f for f in outcome.findings if f.code == "slow"]
         if not slow:
@@ -316,7 +258,7 @@ class Checker:
                                "not counted as slow")
         return _settle(replace(outcome, findings=[*kept, note]))
 
-    async def _fetch(self, target: CheckTarget, start: float, progress: _Progress) -> _Outcome:
+    async def _fetch(self, target: CheckTarget, start: float, progress: _Progress) -> Attempt:
         try:
             url = parse_target_url(target.url)
         except TargetError as err:
@@ -355,7 +297,7 @@ class Checker:
                 await response.aclose()  # aborts the connection; never waits, so it finishes even if cancelled
 
     def _next_hop(self, url: httpx.URL, location: str, visited: set[str], progress: _Progress,
-                  ) -> tuple[httpx.URL | None, Callable[[float], _Outcome] | None]:
+                  ) -> tuple[httpx.URL | None, Callable[[float], Attempt] | None]:
         progress.redirects += 1
         hops = progress.redirects
         try:
@@ -376,7 +318,7 @@ class Checker:
         return next_url, None
 
     async def _judge(self, target: CheckTarget, response: httpx.Response, start: float,
-                     progress: _Progress) -> _Outcome:
+                     progress: _Progress) -> Attempt:
         expect = target.expect
         content_type = response.headers.get("content-type", "")
         findings: list[Finding] = []
@@ -440,23 +382,23 @@ class Checker:
     # ---- outcomes --------------------------------------------------------------------------------
 
     @staticmethod
-    def _outcome(start: float, progress: _Progress, state: State, reason: Reason, message: str) -> _Outcome:
-        return _Outcome(state, reason, message, start, ended=_now(),
+    def _outcome(start: float, progress: _Progress, state: State, reason: Reason, message: str) -> Attempt:
+        return Attempt(state, reason, message, start, ended=_now(),
                         status_code=progress.status_code, cert_days=progress.cert_days,
                         redirects=progress.redirects, final_url=progress.url)
 
-    def _blocked(self, start: float, progress: _Progress, why: str) -> _Outcome:
+    def _blocked(self, start: float, progress: _Progress, why: str) -> Attempt:
         where = f"redirect {progress.redirects}: " if progress.redirects else ""
         return self._outcome(start, progress, "unknown", "blocked", f"not probed: {where}{why}")
 
-    def _failed(self, err: Exception, start: float, progress: _Progress) -> _Outcome:
+    def _failed(self, err: Exception, start: float, progress: _Progress) -> Attempt:
         state, reason, message = classify_error(err)
         if progress.redirects:
             message = f"{message} (after {progress.redirects} redirect{'s' if progress.redirects > 1 else ''})"
         return self._outcome(start, progress, state, reason, message)
 
 
-def _settle(outcome: _Outcome) -> _Outcome:
+def _settle(outcome: Attempt) -> Attempt:
     """``outcome`` with its verdict taken from the worst of its findings (up when none stands)."""
     verdict = health.worst([f for f in outcome.findings if f.state != "unknown"])
     if verdict is None:
