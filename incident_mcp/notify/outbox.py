@@ -103,8 +103,9 @@ async def _attempts(channel: NotifyChannel, notice: Notice, env: Mapping[str, st
 
 async def deliver(entries: list[dict[str, Any]], channels: Sequence[NotifyChannel], now: dt.datetime, *,
                   deadline: float, env: Mapping[str, str] | None = None) -> list[Delivery]:
-    """Send every pending (entry, channel) at once, each retried with backoff, all within ``deadline``
-    seconds; statuses are updated in ``entries`` (save them afterwards). Never raises for a channel."""
+    """Send every pending (entry, channel): channels at once, each channel's notices in order, each retried
+    with backoff, all within ``deadline`` seconds; statuses are updated in ``entries`` (save them afterwards).
+    Never raises for a channel."""
     env = os.environ if env is None else env
     by_label = {c.label: c for c in channels}
     jobs: list[tuple[dict[str, Any], str, Notice]] = []
@@ -123,13 +124,22 @@ async def deliver(entries: list[dict[str, Any]], channels: Sequence[NotifyChanne
                 jobs.append((slot, label, notice))
     if not jobs:
         return results
-    tasks = [asyncio.ensure_future(_attempts(by_label[label], notice, env)) for _, label, notice in jobs]
-    done, pending = await asyncio.wait(tasks, timeout=deadline)
+    # Channels in parallel; on one channel the notices go one after the other, in the order they were
+    # queued, so "joined" never lands after the "severity raised" that followed it.
+    finished: dict[int, tuple[Outcome, int]] = {}
+
+    async def channel_queue(label: str) -> None:
+        for index, (_slot, job_label, notice) in enumerate(jobs):
+            if job_label == label:
+                finished[index] = await _attempts(by_label[label], notice, env)
+
+    tasks = [asyncio.ensure_future(channel_queue(label)) for label in dict.fromkeys(label for _, label, _ in jobs)]
+    _done, pending = await asyncio.wait(tasks, timeout=deadline)
     for task in pending:
         task.cancel()
-    for (slot, label, notice), task in zip(jobs, tasks, strict=True):
-        if task in done and not task.cancelled() and task.exception() is None:
-            outcome, tries = task.result()
+    for index, (slot, label, notice) in enumerate(jobs):
+        if index in finished:
+            outcome, tries = finished[index]
         else:
             outcome, tries = Outcome(label, False, f"the round's delivery deadline ({deadline:g} s) passed"), 1
         slot["attempts"] = int(slot.get("attempts", 0)) + tries
