@@ -56,7 +56,7 @@ from incident_mcp.render import Rendered, render
 from incident_mcp.rfcs import load_rfcs
 from incident_mcp.rollback import PlanStep, RollbackPlan, dependency_plans, rollback_plan
 from incident_mcp.severity import LEVELS
-from incident_mcp.validation import Problem, RuleInput, register_rule
+from incident_mcp.validation import Problem, RuleInput
 from incident_mcp.workspace import Workspace, atomic_write
 
 STANDARDS_DIR = "standards/ops/"
@@ -156,9 +156,6 @@ def standards_problems(doc: RuleInput) -> list[Problem]:
                                     "reader is the one person on call (name your host's support, a contractor "
                                     "or yourself instead)", line=line, severity="warning"))
     return problems
-
-
-register_rule(STANDARDS_DIR, standards_problems, name="runbook.standards_ops")
 
 
 # ---- result ------------------------------------------------------------------------------------------------

@@ -28,14 +28,14 @@ from incident_mcp.validation.model import (
     problem_lines,
     show,
 )
-from incident_mcp.validation.rules import Rule, RuleFn, RuleInput, RuleMatch, register_rule
+from incident_mcp.validation.rules import Rule, RuleFn, RuleInput, RuleMatch
 from incident_mcp.validation.run import run_validation
 from incident_mcp.validation.targets import MAX_PATHS, looks_like_id
 from incident_mcp.workspace import Workspace
 
 __all__ = [
     "MAX_PATHS", "SHELL", "CheckedFile", "Problem", "ProblemCollector", "Rule", "RuleFn", "RuleInput", "RuleMatch",
-    "Severity", "ValidationReport", "looks_like_id", "missed", "problem_lines", "register_rule", "show",
+    "Severity", "ValidationReport", "looks_like_id", "missed", "problem_lines", "show",
     "validate_workspace",
 ]
 

@@ -94,12 +94,3 @@ class Rule:
         except Exception as err:  # a broken rule must not stop the run
             return [Problem(file=data.rel, rule="rule.failed", severity="error",
                             message=f"rule {self.name} failed: {type(err).__name__}: {err}")]
-
-
-def register_rule(match: RuleMatch, fn: RuleFn, *, name: str | None = None) -> Rule:
-    """Deprecated spelling of ``Rule.for_files``: builds the rule and registers nothing.
-
-    Kept only so ``runbook.py``'s import-time call keeps importing until that module drops it; the
-    rule runs because ``composition.RULES`` lists it.
-    """
-    return Rule.for_files(match, fn, name=name)
