@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import errno
 import hashlib
 import json
 import os
@@ -47,7 +46,7 @@ from incident_mcp.artifacts import (
 )
 from incident_mcp.errors import ArtifactError, ArtifactNotFoundError, IncidentMCPError, PromotionError
 from incident_mcp.validation import Rule, looks_like_id, show, validate_workspace
-from incident_mcp.workspace import STATE_DIR, Workspace, atomic_write, check_relative
+from incident_mcp.workspace import STATE_DIR, Workspace, append_line, atomic_write, check_relative
 
 LIFECYCLE = " → ".join(STATUSES)
 
@@ -145,7 +144,7 @@ def promote(ws: Workspace, artifact: str, to_status: str, now: dt.datetime | Non
             atomic_write(path, new_text)
             try:
                 with ws.lock("audit-log"):
-                    _append_line(ws, log_path, log_line)
+                    append_line(ws, AUDIT_LOG, log_line, error=ArtifactError)
             except BaseException:
                 atomic_write(path, text)  # no status change without its audit line
                 raise
@@ -249,40 +248,6 @@ def _lock_name(rel: str) -> str:
     return "artifact-" + hashlib.sha256(rel.encode("utf-8")).hexdigest()[:24]
 
 
-def _append_line(ws: Workspace, log_path: Path, line: str) -> None:
-    """Append one line to the audit log in one write (O_APPEND), never through a symlink.
-
-    All or nothing (the caller holds the audit-log lock): a short write (disk full half-way) or a
-    failed fsync cuts the log back to its old length and raises, so the promotion is rolled back
-    without leaving half a line, or a line for a change that did not happen.
-    """
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    ws.path(AUDIT_LOG)  # re-check after creating the folder
-    flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-    try:
-        fd = os.open(log_path, flags, 0o644)
-    except OSError as err:
-        if log_path.is_symlink():
-            raise ArtifactError(f"{AUDIT_LOG} is a symlink; refusing to write through it") from None
-        raise ArtifactError(f"cannot open {AUDIT_LOG}: {err.strerror}") from None
-    try:
-        size = os.fstat(fd).st_size
-        prefix = b""
-        if size and os.pread(fd, 1, size - 1) != b"\n":
-            prefix = b"\n"
-        data = prefix + line.encode("utf-8") + b"\n"
-        try:
-            if os.write(fd, data) != len(data):
-                raise OSError(errno.ENOSPC, f"short write to {AUDIT_LOG} (is the disk full?)")
-            os.fsync(fd)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.ftruncate(fd, size)
-            raise
-    finally:
-        os.close(fd)
-
-
 # ---- crash recovery: the status line and its log line, both or neither ------------------------------------
 
 _PENDING_PREFIX = "pending-"
@@ -325,7 +290,7 @@ def _finish_pending(ws: Workspace, pending: Path) -> str | None:
         log_path = ws.path(AUDIT_LOG)
         with ws.lock("audit-log"):
             if not _logged_since(log_path, offset, line):
-                _append_line(ws, log_path, line)
+                append_line(ws, AUDIT_LOG, line, error=ArtifactError)
                 added = line
     pending.unlink(missing_ok=True)
     return added

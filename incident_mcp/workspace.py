@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from incident_mcp.errors import PathEscapeError, WorkspaceError
+from incident_mcp.errors import IncidentMCPError, PathEscapeError, WorkspaceError
 
 CONFIG_NAME = "company.config.yaml"
 ENV_VAR = "INCIDENT_MCP_WORKSPACE"
@@ -306,3 +306,37 @@ def create_exclusive(target: Path, text: str) -> bool:
             temp.unlink()
     fsync_path(target.parent)
     return True
+
+
+def append_line(ws: Workspace, rel: str, line: str, *, error: type[IncidentMCPError] = WorkspaceError) -> None:
+    """Append one line to a log in the workspace in one O_APPEND write (after a newline if the last line was
+    torn), never through a symlink, then fsync. The caller holds the log's lock.
+
+    All or nothing: a short write (disk full half-way) or a failed fsync cuts the file back to its old length
+    and raises, so no half line is left and no line stands for a change that was rolled back. ``error`` is the
+    exception raised when the file cannot be opened.
+    """
+    path = ws.path(rel)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ws.path(rel)  # re-check after creating the folder
+    flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags, 0o644)
+    except OSError as err:
+        if path.is_symlink():
+            raise error(f"{rel} is a symlink; refusing to write through it") from None
+        raise error(f"cannot open {rel}: {err.strerror}") from None
+    try:
+        size = os.fstat(fd).st_size
+        prefix = b"\n" if size and os.pread(fd, 1, size - 1) != b"\n" else b""
+        data = prefix + line.encode("utf-8") + b"\n"
+        try:
+            if os.write(fd, data) != len(data):
+                raise OSError(errno.ENOSPC, f"short write to {rel} (is the disk full?)")
+            os.fsync(fd)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, size)
+            raise
+    finally:
+        os.close(fd)

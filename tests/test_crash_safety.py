@@ -114,7 +114,7 @@ def probe_ws(tmp_path: Path) -> Workspace:
 
 def test_a_promotion_killed_before_its_audit_line_gets_the_line_at_the_next_cli_start(probe_ws: Workspace) -> None:
     def kill_at_append() -> None:
-        promotion._append_line = lambda *args: _die()  # type: ignore[assignment]
+        promotion.append_line = lambda *args, **kwargs: _die()  # type: ignore[assignment]
 
     _killed_promotion(probe_ws, kill_at_append)
     assert (_status(probe_ws), _log_lines(probe_ws)) == ("review", [])  # the gap a crash leaves
@@ -129,7 +129,7 @@ def test_a_promotion_killed_before_its_audit_line_gets_the_line_at_the_next_cli_
 
 def test_the_next_promotion_of_the_artifact_writes_the_missing_line_before_its_own(probe_ws: Workspace) -> None:
     def kill_at_append() -> None:
-        promotion._append_line = lambda *args: _die()  # type: ignore[assignment]
+        promotion.append_line = lambda *args, **kwargs: _die()  # type: ignore[assignment]
 
     _killed_promotion(probe_ws, kill_at_append)
     promote(probe_ws, PROBE, "approved")
@@ -139,13 +139,13 @@ def test_the_next_promotion_of_the_artifact_writes_the_missing_line_before_its_o
 
 def test_a_promotion_killed_after_its_audit_line_is_not_logged_twice(probe_ws: Workspace) -> None:
     def kill_after_append() -> None:
-        real = promotion._append_line
+        real = promotion.append_line
 
-        def append_then_die(*args: Any) -> None:
-            real(*args)
+        def append_then_die(*args: Any, **kwargs: Any) -> None:
+            real(*args, **kwargs)
             _die()
 
-        promotion._append_line = append_then_die  # type: ignore[assignment]
+        promotion.append_line = append_then_die  # type: ignore[assignment]
 
     _killed_promotion(probe_ws, kill_after_append)
     assert len(_pending(probe_ws)) == 1

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import errno
 import getpass
 import json
 import os
@@ -24,7 +23,7 @@ from pydantic import BaseModel, ConfigDict
 
 from incident_mcp.errors import LearnError
 from incident_mcp.incidents.record import format_timestamp, parse_timestamp
-from incident_mcp.workspace import Workspace
+from incident_mcp.workspace import Workspace, append_line
 
 DEPLOY_LOG = "artifacts/.audit-log/deploys.jsonl"
 CLOCK_SKEW = dt.timedelta(minutes=5)
@@ -136,34 +135,8 @@ def record_deploy(ws: Workspace, *, service: str = "", version: str = "", sha: s
                     by=_actor() if by is None else by)
     line = json.dumps(deploy.model_dump(exclude_defaults=True), ensure_ascii=False, separators=(",", ":"))
     with ws.lock("deploy-log"):
-        _append(ws, line)
+        append_line(ws, DEPLOY_LOG, line, error=LearnError)
     return deploy
-
-
-def _append(ws: Workspace, line: str) -> None:
-    """One O_APPEND write of the line (after a newline if the last line was torn), then fsync; all or nothing."""
-    path = ws.path(DEPLOY_LOG)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    ws.path(DEPLOY_LOG)  # re-check after creating the folder
-    flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-    try:
-        fd = os.open(path, flags, 0o644)
-    except OSError as err:
-        raise LearnError(f"cannot open {DEPLOY_LOG}: {err.strerror}") from None
-    try:
-        size = os.fstat(fd).st_size
-        prefix = b"\n" if size and os.pread(fd, 1, size - 1) != b"\n" else b""
-        data = prefix + line.encode("utf-8") + b"\n"
-        try:
-            if os.write(fd, data) != len(data):
-                raise OSError(errno.ENOSPC, f"short write to {DEPLOY_LOG} (is the disk full?)")
-            os.fsync(fd)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.ftruncate(fd, size)
-            raise
-    finally:
-        os.close(fd)
 
 
 def read_deploys(ws: Workspace) -> DeployLog:
