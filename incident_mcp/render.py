@@ -629,23 +629,7 @@ class Rendered:
 def render(workspace: Workspace | None, name: str, context: Mapping[str, Any], *,
            limits: RenderLimits = DEFAULT_LIMITS) -> Rendered:
     """Render template ``name`` with ``context``; any failure is a TemplateError naming template and line."""
-    env = environment_for(workspace)
-    state = _RenderState(limits, time.monotonic() + limits.deadline_seconds)
-    token = _STATE.set(state)
-    chunks: list[str] = []
-    total = 0
-    try:
-        template = env.get_template(name)
-        for chunk in template.generate(dict(context)):
-            total += len(chunk)
-            if total > limits.max_output_chars:
-                raise RenderLimitError(f"the output is longer than {limits.max_output_chars:,} characters")
-            chunks.append(chunk)
-    except (Exception, RecursionError) as err:
-        raise _describe(err, env.template_loader, workspace, name) from None
-    finally:
-        _STATE.reset(token)
-    return Rendered("".join(chunks), list(state.block_names))
+    return next(render_many(workspace, name, [context], limits=limits))
 
 
 def render_many(workspace: Workspace | None, name: str, contexts: Iterable[Mapping[str, Any]], *,
