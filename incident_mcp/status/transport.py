@@ -231,12 +231,12 @@ class _SchemeBackend(httpcore.AsyncNetworkBackend):
     async def connect_unix_socket(self, path: str, timeout: float | None = None,
                                   socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
                                   ) -> httpcore.AsyncNetworkStream:
-        """Never: status checks only speak TCP."""
-        raise BlockedAddressError(path, "unix sockets cannot be checked")
+        """As the guarded backend: refused."""
+        return await self._backend.connect_unix_socket(path, timeout, socket_options)
 
     async def sleep(self, seconds: float) -> None:
-        """Sleep on asyncio."""
-        await asyncio.sleep(seconds)
+        """As the guarded backend."""
+        await self._backend.sleep(seconds)
 
 
 @contextmanager
