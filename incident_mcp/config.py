@@ -448,19 +448,6 @@ class CompanyConfig(BaseModel):
         names = [s.name for s in self.incident_response.services]
         raise ConfigError(unknown_service_message(name, names), field="incident_response.services")
 
-    def service_names(self, names: Sequence[str]) -> list[str]:
-        """``names`` checked against the configured services (exact spelling; ConfigError otherwise).
-
-        With no services configured any name is accepted: a plain Company OS config lists none.
-        """
-        known = [s.name for s in self.incident_response.services]
-        if not known:
-            return list(names)
-        for name in names:
-            if name not in known:
-                raise ConfigError(unknown_service_message(name, known), field="incident_response.services")
-        return list(names)
-
     def critical_services(self) -> list[ServiceConfig]:
         """Services marked critical (all services when none is marked)."""
         services = self.incident_response.services

@@ -39,11 +39,6 @@ class Commit:
     subject: str
     files: tuple[str, ...] = ()
 
-    @property
-    def touches_config(self) -> bool:
-        """Whether the commit changed ``company.config.yaml`` (at the repository root or in a subfolder)."""
-        return any(f == CONFIG_FILE or f.endswith("/" + CONFIG_FILE) for f in self.files)
-
 
 @dataclass
 class GitHistory:
