@@ -22,11 +22,10 @@ from dataclasses import dataclass, field
 from pydantic import BaseModel, ConfigDict
 
 from incident_mcp.errors import LearnError
-from incident_mcp.incidents.record import format_timestamp, parse_timestamp
+from incident_mcp.incidents.record import event_time, format_timestamp, parse_timestamp
 from incident_mcp.workspace import Workspace, append_line
 
 DEPLOY_LOG = "artifacts/.audit-log/deploys.jsonl"
-CLOCK_SKEW = dt.timedelta(minutes=5)
 MAX_NOTE = 500
 MAX_LOG_BYTES = 64_000_000  # a log larger than this is read from its last 64 MB only
 # What goes into a rollback command must not change its meaning in a shell.
@@ -111,14 +110,10 @@ def record_deploy(ws: Workspace, *, service: str = "", version: str = "", sha: s
                   by: str | None = None) -> Deploy:
     """Append one deploy to the log and return it (with its new id)."""
     moment = parse_timestamp(now or dt.datetime.now(dt.UTC))
-    when = moment
-    if at:
-        try:
-            when = parse_timestamp(at)
-        except ValueError as err:
-            raise LearnError(f"--at: {err}") from None
-        if when > moment + CLOCK_SKEW:
-            raise LearnError(f"--at {format_timestamp(when)} is in the future (now is {format_timestamp(moment)})")
+    try:
+        when = event_time(at, moment, "--at")
+    except ValueError as err:
+        raise LearnError(str(err)) from None
     service = _check_service(service, configured_services)
     version = version.strip()
     if version and not SAFE_VERSION.match(version):

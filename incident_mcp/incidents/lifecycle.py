@@ -30,6 +30,7 @@ from incident_mcp.incidents.record import (
     TimelineEvent,
     UpdateEventKind,
     check_incident_id,
+    event_time,
     format_id,
     format_timestamp,
     incident_files,
@@ -45,7 +46,6 @@ from incident_mcp.incidents.store import editing, save
 from incident_mcp.severity import LEVELS, Severity, StatusRollup
 from incident_mcp.workspace import Workspace, create_exclusive
 
-CLOCK_SKEW = dt.timedelta(minutes=5)  # an event may be this far "in the future" (clocks differ)
 MAX_ID_ATTEMPTS = 1000
 DEFAULT_AUTHOR = "ops-risk-agent"
 HEAD_BYTES = 8192  # where an artifact's id: line is looked for
@@ -90,15 +90,10 @@ class UpdatedIncident(BaseModel):
 
 
 def _event_time(at: str | dt.datetime | None, now: dt.datetime, what: str) -> dt.datetime:
-    if at is None or at == "":
-        return now
     try:
-        when = parse_timestamp(at)
+        return event_time(at, now, what)
     except ValueError as err:
-        raise IncidentError(f"{what}: {err}") from None
-    if when > now + CLOCK_SKEW:
-        raise IncidentError(f"{what} {format_timestamp(when)} is in the future (now is {format_timestamp(now)})")
-    return when
+        raise IncidentError(str(err)) from None
 
 
 def known_ids(ws: Workspace) -> set[str]:

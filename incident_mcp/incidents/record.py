@@ -118,6 +118,25 @@ def utc_now(now: dt.datetime | None = None) -> dt.datetime:
     return parse_timestamp(now or dt.datetime.now(dt.UTC))
 
 
+CLOCK_SKEW = dt.timedelta(minutes=5)  # an event may be this far "in the future" (clocks differ)
+
+
+def event_time(at: str | dt.datetime | None, now: dt.datetime, what: str) -> dt.datetime:
+    """When something happened: ``at`` (default ``now``), at most CLOCK_SKEW in the future.
+
+    ValueError names ``what`` (the argument) and what is wrong; callers raise it as their own error.
+    """
+    if at is None or at == "":
+        return now
+    try:
+        when = parse_timestamp(at)
+    except ValueError as err:
+        raise ValueError(f"{what}: {err}") from None
+    if when > now + CLOCK_SKEW:
+        raise ValueError(f"{what} {format_timestamp(when)} is in the future (now is {format_timestamp(now)})")
+    return when
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
