@@ -28,6 +28,7 @@ from incident_mcp import __version__
 from incident_mcp.artifacts import SAFE_LOADER
 from incident_mcp.config import parse_config
 from incident_mcp.errors import ConfigError, IncidentMCPError, WorkspaceError
+from incident_mcp.frontmatter.reading import read_utf8
 from incident_mcp.workspace import CONFIG_NAME, STATE_DIR, Workspace, atomic_write
 
 SECTION = "incident_response"
@@ -106,11 +107,11 @@ def _domain(raw: str) -> str | None:
     return text if _HOSTNAME.match(text) else None
 
 
-def section_text(domain: str | None, newline: str = "\n") -> str:
-    """The appended ``incident_response:`` block: valid YAML, documented, with examples to edit."""
+def _services_lines(domain: str | None) -> list[str]:
+    """The ``services:`` part: examples built from company.domain, or an empty list with commented examples."""
     if domain:
         apex = domain.removeprefix("www.")
-        services = [
+        return [
             "  # The services check_status probes; critical ones are checked by default.",
             f"  # EXAMPLES built from company.domain ({domain}): check they are the URLs you want probed.",
             "  services:",
@@ -121,17 +122,49 @@ def section_text(domain: str | None, newline: str = "\n") -> str:
             f"    #   url: https://api.{apex}/health",
             "    #   critical: true",
         ]
-    else:
-        services = [
-            "  # The services check_status probes; critical ones are checked by default.",
-            "  services: []                       # replace [] with your services, for example:",
-            "    # - name: web                    # unique; check_status(services=[\"web\"])",
-            "    #   url: https://example.com/",
-            "    #   critical: true",
-            "    # - name: api",
-            "    #   url: https://api.example.com/health",
-            "    #   critical: true",
-        ]
+    return [
+        "  # The services check_status probes; critical ones are checked by default.",
+        "  services: []                       # replace [] with your services, for example:",
+        "    # - name: web                    # unique; check_status(services=[\"web\"])",
+        "    #   url: https://example.com/",
+        "    #   critical: true",
+        "    # - name: api",
+        "    #   url: https://api.example.com/health",
+        "    #   critical: true",
+    ]
+
+
+# The keys after ``services:``, every optional one commented out with an example to edit.
+_OTHER_KEY_LINES: tuple[str, ...] = (
+    "  timezone: UTC                      # business hours and display (e.g. Europe/Lisbon); records are UTC",
+    "  # on_call: {name: \"\", email: \"\", phone: \"\"}       # you, when production is down",
+    "  # support_contact: help@example.com                # given to users in communications",
+    "  # status_page: {provider: Instatus, url: https://status.example.com}",
+    "  # deploy:                          # ids for the rollback commands (app, service, cluster, region, ...)",
+    "  #   app: example-web",
+    "  # dns: {provider: Cloudflare, zone: ZONE_ID, record: app.example.com, ttl: 300,",
+    "  #       failover_target: maintenance.example.com}   # zone: as your DNS provider names it",
+    "  # cdn: {provider: Cloudflare}",
+    "  # alerting: {provider: PagerDuty}  # where the error tracker routes alerts to reach your phone",
+    "  # allow_private_targets: []        # hosts/CIDRs check_status may probe although private",
+    "  # watch: {interval: 60, open_after: 3, recover_after: 2, resolve_after_minutes: 30, auto_resolve: true}",
+    "  # notify:                          # where `incident-mcp watch` tells you; secrets by env var name only",
+    "    # - type: slack",
+    "    #   url_env: SLACK_WEBHOOK_URL",
+    "    # - type: ntfy",
+    "    #   url: https://ntfy.sh/your-topic",
+    "    #   token_env: NTFY_TOKEN",
+    "  # maintenance:                     # planned work: failures inside open nothing",
+    "    # - services: [web]",
+    "    #   start: 2026-03-01T02:00:00Z",
+    "    #   end: 2026-03-01T03:00:00Z",
+    "    #   reason: Database upgrade     # public: shown on the status page",
+    "  # slo: {web: {target: 99.9, window_days: 30}}      # error budget in `incident-mcp metrics`",
+)
+
+
+def section_text(domain: str | None, newline: str = "\n") -> str:
+    """The appended ``incident_response:`` block: valid YAML, documented, with examples to edit."""
     lines = [
         "",
         "# ============================================================================",
@@ -142,31 +175,8 @@ def section_text(domain: str | None, newline: str = "\n") -> str:
         "# ============================================================================",
         "",
         f"{SECTION}:",
-        *services,
-        "  timezone: UTC                      # business hours and display (e.g. Europe/Lisbon); records are UTC",
-        "  # on_call: {name: \"\", email: \"\", phone: \"\"}       # you, when production is down",
-        "  # support_contact: help@example.com                # given to users in communications",
-        "  # status_page: {provider: Instatus, url: https://status.example.com}",
-        "  # deploy:                          # ids for the rollback commands (app, service, cluster, region, ...)",
-        "  #   app: example-web",
-        "  # dns: {provider: Cloudflare, zone: ZONE_ID, record: app.example.com, ttl: 300,",
-        "  #       failover_target: maintenance.example.com}   # zone: as your DNS provider names it",
-        "  # cdn: {provider: Cloudflare}",
-        "  # alerting: {provider: PagerDuty}  # where the error tracker routes alerts to reach your phone",
-        "  # allow_private_targets: []        # hosts/CIDRs check_status may probe although private",
-        "  # watch: {interval: 60, open_after: 3, recover_after: 2, resolve_after_minutes: 30, auto_resolve: true}",
-        "  # notify:                          # where `incident-mcp watch` tells you; secrets by env var name only",
-        "    # - type: slack",
-        "    #   url_env: SLACK_WEBHOOK_URL",
-        "    # - type: ntfy",
-        "    #   url: https://ntfy.sh/your-topic",
-        "    #   token_env: NTFY_TOKEN",
-        "  # maintenance:                     # planned work: failures inside open nothing",
-        "    # - services: [web]",
-        "    #   start: 2026-03-01T02:00:00Z",
-        "    #   end: 2026-03-01T03:00:00Z",
-        "    #   reason: Database upgrade     # public: shown on the status page",
-        "  # slo: {web: {target: 99.9, window_days: 30}}      # error budget in `incident-mcp metrics`",
+        *_services_lines(domain),
+        *_OTHER_KEY_LINES,
         "",
     ]
     return newline.join(lines)
@@ -340,8 +350,8 @@ def _scheduled_files(ws: Workspace, schedule: str | None) -> dict[BundledFile, b
         raise WorkspaceError(f"--schedule {schedule!r} is not one of {', '.join(SCHEDULES)} (for systemd and cron "
                              "see the README, \"Detect\")")
     try:
-        config = parse_config(ws.config_path.read_text(encoding="utf-8"), ws.config_path).config
-    except (OSError, ConfigError):
+        config = parse_config(read_utf8(ws.config_path, ConfigError), ws.config_path).config
+    except (OSError, ConfigError):  # unreadable: the workflow names no notify secrets
         config = None
     return {BundledFile(WORKFLOW_PATH, WORKFLOW_PATH): github_workflow(config).encode("utf-8")}
 
