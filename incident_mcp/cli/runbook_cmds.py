@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from incident_mcp.cli.common import add_workspace_option, paint, print_json, workspace_from
+
+if TYPE_CHECKING:
+    from incident_mcp.runbook import FileChange
 
 
 def add_commands(sub: Any) -> None:
@@ -29,17 +32,8 @@ def _runbook(args: argparse.Namespace) -> int:
     if args.json:
         print_json(result)
         return 0
-    verb = {"created": "would create", "updated": "would update", "unchanged": "unchanged"} if args.dry_run else {}
-    colour = {"created": "green", "updated": "yellow", "unchanged": "dim"}
     for change in result.files:
-        print(f"{paint(verb.get(change.action, change.action), colour[change.action])}: {change.path}")
-        if change.blocks_updated:
-            print(f"  updated blocks: {', '.join(change.blocks_updated)}")
-        if change.blocks_added and change.action != "created":
-            print(f"  added blocks: {', '.join(change.blocks_added)}")
-        if change.blocks_kept_edited:
-            print(paint(f"  kept your edits in: {', '.join(change.blocks_kept_edited)} (--force replaces them)",
-                        "yellow"))
+        _print_change(change, dry_run=args.dry_run)
     if args.dry_run:
         for change in result.files:
             if change.diff:
@@ -49,3 +43,20 @@ def _runbook(args: argparse.Namespace) -> int:
     for warning in result.warnings:
         print(paint(f"warning: {warning}", "yellow"), file=sys.stderr)
     return 0
+
+
+_DRY_RUN_VERBS = {"created": "would create", "updated": "would update", "unchanged": "unchanged"}
+_COLOURS = {"created": "green", "updated": "yellow", "unchanged": "dim"}
+
+
+def _print_change(change: FileChange, *, dry_run: bool) -> None:
+    """What happened to one file, then its blocks (a new file's blocks are all added: not listed)."""
+    verb = _DRY_RUN_VERBS[change.action] if dry_run else change.action
+    print(f"{paint(verb, _COLOURS[change.action])}: {change.path}")
+    if change.blocks_updated:
+        print(f"  updated blocks: {', '.join(change.blocks_updated)}")
+    if change.blocks_added and change.action != "created":
+        print(f"  added blocks: {', '.join(change.blocks_added)}")
+    if change.blocks_kept_edited:
+        print(paint(f"  kept your edits in: {', '.join(change.blocks_kept_edited)} (--force replaces them)",
+                    "yellow"))
