@@ -51,6 +51,15 @@ def _common(parser: argparse.ArgumentParser, *, workspace: bool = True) -> None:
 
 def add_commands(sub: Any) -> None:
     """Register ``classify`` and ``incident``."""
+    _add_classify(sub)
+    incident = sub.add_parser("incident", help="open, update, show, list incidents; draft comms; post-mortem")
+    isub = incident.add_subparsers(dest="incident_command", metavar="ACTION", required=True)
+    for add in (_add_open, _add_update, _add_show, _add_list, _add_comms, _add_postmortem):
+        add(isub)
+
+
+def _add_classify(sub: Any) -> None:
+    """``classify``: impact signals as flags."""
     p = sub.add_parser("classify", help="classify an incident P0–P3 from impact signals")
     p.add_argument("--users", choices=get_args(UsersAffected), default="unknown",
                    help="how many users are affected")
@@ -69,10 +78,10 @@ def add_commands(sub: Any) -> None:
     _common(p, workspace=False)
     p.set_defaults(func=_classify)
 
-    incident = sub.add_parser("incident", help="open, update, show, list incidents; draft comms; post-mortem")
-    isub = incident.add_subparsers(dest="incident_command", metavar="ACTION", required=True)
 
-    p = isub.add_parser("open", help="open an incident (allocates INC-NNN)")
+def _add_open(sub: Any) -> None:
+    """``incident open``: title, severity and what the record starts with."""
+    p = sub.add_parser("open", help="open an incident (allocates INC-NNN)")
     p.add_argument("--title", required=True, help="short title: what is broken")
     p.add_argument("--severity", required=True, type=str.upper, choices=SEVERITIES)
     p.add_argument("--summary", default="", help="one sentence of user-facing impact")
@@ -89,7 +98,10 @@ def add_commands(sub: Any) -> None:
     _common(p)
     p.set_defaults(func=_open)
 
-    p = isub.add_parser("update", help="add a timeline event, change state or severity")
+
+def _add_update(sub: Any) -> None:
+    """``incident update``: one event, state or severity change, and the fields that go with it."""
+    p = sub.add_parser("update", help="add a timeline event, change state or severity")
     p.add_argument("incident_id", metavar="ID")
     p.add_argument("--event", choices=get_args(UpdateEventKind))
     p.add_argument("--text", default="", help="what happened")
@@ -109,12 +121,18 @@ def add_commands(sub: Any) -> None:
     _common(p)
     p.set_defaults(func=_update)
 
-    p = isub.add_parser("show", help="one incident with its next actions (default: the latest open one)")
+
+def _add_show(sub: Any) -> None:
+    """``incident show``: one incident (default: the latest open one)."""
+    p = sub.add_parser("show", help="one incident with its next actions (default: the latest open one)")
     p.add_argument("incident_id", metavar="ID", nargs="?")
     _common(p)
     p.set_defaults(func=_show)
 
-    p = isub.add_parser("list", help="incidents, newest first")
+
+def _add_list(sub: Any) -> None:
+    """``incident list``: filters and paging."""
+    p = sub.add_parser("list", help="incidents, newest first")
     p.add_argument("--state", action="append", default=[], choices=["open", *STATES])
     p.add_argument("--severity", action="append", default=[], type=str.upper, choices=SEVERITIES)
     p.add_argument("--since", help="detected at or after (ISO 8601)")
@@ -124,7 +142,10 @@ def add_commands(sub: Any) -> None:
     _common(p)
     p.set_defaults(func=_list)
 
-    p = isub.add_parser("comms", help="draft a status-page update, user email or post-mortem invite")
+
+def _add_comms(sub: Any) -> None:
+    """``incident comms``: which draft, for which incident and phase."""
+    p = sub.add_parser("comms", help="draft a status-page update, user email or post-mortem invite")
     p.add_argument("kind", choices=COMM_KINDS)
     p.add_argument("incident_id", metavar="ID", nargs="?")
     p.add_argument("--phase", choices=STATES, help="status-page phase (default: the incident's state)")
@@ -132,7 +153,10 @@ def add_commands(sub: Any) -> None:
     _common(p)
     p.set_defaults(func=_comms)
 
-    p = isub.add_parser("postmortem", help="fill or refine the post-mortem")
+
+def _add_postmortem(sub: Any) -> None:
+    """``incident postmortem``: a document and/or flags for each section."""
+    p = sub.add_parser("postmortem", help="fill or refine the post-mortem")
     p.add_argument("incident_id", metavar="ID")
     p.add_argument("--file", help="YAML or JSON with whys, contributing_factors, impact, remediation, follow_ups, "
                                   "lessons ('-' reads stdin); flags below override it")
