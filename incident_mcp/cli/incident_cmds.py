@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 from incident_mcp import changes, incidents
 from incident_mcp.cli.common import add_workspace_option, paint, print_json, workspace_from
 from incident_mcp.errors import IncidentError
+from incident_mcp.frontmatter.reading import read_utf8
 from incident_mcp.incidents.comms import COMM_KINDS
 from incident_mcp.incidents.document import event_line, human_time
 from incident_mcp.incidents.record import STATES, ClosedAs, MitigationKind, UpdateEventKind, validation_message
@@ -304,17 +305,27 @@ def _comms(args: argparse.Namespace) -> int:
 
 
 def _read_input(source: str) -> dict[str, Any]:
-    if source == "-":
-        text = sys.stdin.read(MAX_INPUT_BYTES + 1)
-    else:
-        path = Path(source)
-        try:
-            if path.stat().st_size > MAX_INPUT_BYTES:
-                raise IncidentError(f"{source}: larger than {MAX_INPUT_BYTES:,} bytes")
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as err:
-            raise IncidentError(f"{source}: cannot read ({err})") from None
+    """The post-mortem document in a file, or on stdin for ``-``; it must be UTF-8 text."""
+    text = _read_stdin() if source == "-" else _read_file(source)
     return incidents.parse_postmortem_document(text, source)
+
+
+def _read_stdin() -> str:
+    data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise IncidentError("stdin is not UTF-8 text") from None
+
+
+def _read_file(source: str) -> str:
+    path = Path(source)
+    try:
+        if path.stat().st_size > MAX_INPUT_BYTES:
+            raise IncidentError(f"{source}: larger than {MAX_INPUT_BYTES:,} bytes")
+        return read_utf8(path, lambda reason: IncidentError(f"{source}: {reason}"))
+    except OSError as err:
+        raise IncidentError(f"{source}: cannot read ({err})") from None
 
 
 def _postmortem(args: argparse.Namespace) -> int:
