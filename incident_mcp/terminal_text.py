@@ -2,8 +2,8 @@
 not obeyed.
 
 A record's text is data (it may hold escape sequences or bidi overrides); printed raw it could rewrite the
-terminal. ``one_line`` is the incident CLI's form; ``show`` is the validation messages' form (values cut short,
-``\\x1b``-style escapes, Company OS's validate.sh quoting them the same way).
+terminal. ``one_line`` is the incident CLI's form (whitespace collapsed); ``show`` is the form values take in
+validation and promotion messages (``\\x1b``-style escapes, line breaks escaped too, cut short).
 """
 
 from __future__ import annotations
