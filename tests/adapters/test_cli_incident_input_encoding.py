@@ -14,6 +14,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPANY_OS = ROOT / "tests" / "fixtures" / "company-os" / "artifacts"
+DEADLINE_S = 120  # hang protection only: a loaded CI machine can take many seconds per interpreter start
 LATIN1_DOCUMENT = "whys:\n  - \"Why did the caf\u00e9 page fail? Because the cache expired\"\n".encode("latin-1")
 
 
@@ -21,7 +22,7 @@ def _cli(root: Path, *args: str, stdin: bytes | None = None) -> subprocess.Compl
     env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     env.pop("INCIDENT_MCP_WORKSPACE", None)
     return subprocess.run([sys.executable, "-m", "incident_mcp", *args, "--workspace", str(root)],
-                          capture_output=True, env=env, cwd=root, input=stdin, timeout=60, check=False)
+                          capture_output=True, env=env, cwd=root, input=stdin, timeout=DEADLINE_S, check=False)
 
 
 @pytest.fixture
