@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 from incident_mcp import changes, incidents
 from incident_mcp.cli.common import add_workspace_option, paint, print_json, workspace_from
 from incident_mcp.errors import IncidentError
+from incident_mcp.frontmatter.reading import read_utf8
 from incident_mcp.incidents.comms import COMM_KINDS
 from incident_mcp.incidents.document import event_line, human_time
 from incident_mcp.incidents.record import STATES, ClosedAs, MitigationKind, UpdateEventKind, validation_message
@@ -51,6 +52,15 @@ def _common(parser: argparse.ArgumentParser, *, workspace: bool = True) -> None:
 
 def add_commands(sub: Any) -> None:
     """Register ``classify`` and ``incident``."""
+    _add_classify(sub)
+    incident = sub.add_parser("incident", help="open, update, show, list incidents; draft comms; post-mortem")
+    isub = incident.add_subparsers(dest="incident_command", metavar="ACTION", required=True)
+    for add in (_add_open, _add_update, _add_show, _add_list, _add_comms, _add_postmortem):
+        add(isub)
+
+
+def _add_classify(sub: Any) -> None:
+    """``classify``: impact signals as flags."""
     p = sub.add_parser("classify", help="classify an incident P0–P3 from impact signals")
     p.add_argument("--users", choices=get_args(UsersAffected), default="unknown",
                    help="how many users are affected")
@@ -69,10 +79,10 @@ def add_commands(sub: Any) -> None:
     _common(p, workspace=False)
     p.set_defaults(func=_classify)
 
-    incident = sub.add_parser("incident", help="open, update, show, list incidents; draft comms; post-mortem")
-    isub = incident.add_subparsers(dest="incident_command", metavar="ACTION", required=True)
 
-    p = isub.add_parser("open", help="open an incident (allocates INC-NNN)")
+def _add_open(sub: Any) -> None:
+    """``incident open``: title, severity and what the record starts with."""
+    p = sub.add_parser("open", help="open an incident (allocates INC-NNN)")
     p.add_argument("--title", required=True, help="short title: what is broken")
     p.add_argument("--severity", required=True, type=str.upper, choices=SEVERITIES)
     p.add_argument("--summary", default="", help="one sentence of user-facing impact")
@@ -89,7 +99,10 @@ def add_commands(sub: Any) -> None:
     _common(p)
     p.set_defaults(func=_open)
 
-    p = isub.add_parser("update", help="add a timeline event, change state or severity")
+
+def _add_update(sub: Any) -> None:
+    """``incident update``: one event, state or severity change, and the fields that go with it."""
+    p = sub.add_parser("update", help="add a timeline event, change state or severity")
     p.add_argument("incident_id", metavar="ID")
     p.add_argument("--event", choices=get_args(UpdateEventKind))
     p.add_argument("--text", default="", help="what happened")
@@ -109,12 +122,18 @@ def add_commands(sub: Any) -> None:
     _common(p)
     p.set_defaults(func=_update)
 
-    p = isub.add_parser("show", help="one incident with its next actions (default: the latest open one)")
+
+def _add_show(sub: Any) -> None:
+    """``incident show``: one incident (default: the latest open one)."""
+    p = sub.add_parser("show", help="one incident with its next actions (default: the latest open one)")
     p.add_argument("incident_id", metavar="ID", nargs="?")
     _common(p)
     p.set_defaults(func=_show)
 
-    p = isub.add_parser("list", help="incidents, newest first")
+
+def _add_list(sub: Any) -> None:
+    """``incident list``: filters and paging."""
+    p = sub.add_parser("list", help="incidents, newest first")
     p.add_argument("--state", action="append", default=[], choices=["open", *STATES])
     p.add_argument("--severity", action="append", default=[], type=str.upper, choices=SEVERITIES)
     p.add_argument("--since", help="detected at or after (ISO 8601)")
@@ -124,7 +143,10 @@ def add_commands(sub: Any) -> None:
     _common(p)
     p.set_defaults(func=_list)
 
-    p = isub.add_parser("comms", help="draft a status-page update, user email or post-mortem invite")
+
+def _add_comms(sub: Any) -> None:
+    """``incident comms``: which draft, for which incident and phase."""
+    p = sub.add_parser("comms", help="draft a status-page update, user email or post-mortem invite")
     p.add_argument("kind", choices=COMM_KINDS)
     p.add_argument("incident_id", metavar="ID", nargs="?")
     p.add_argument("--phase", choices=STATES, help="status-page phase (default: the incident's state)")
@@ -132,7 +154,10 @@ def add_commands(sub: Any) -> None:
     _common(p)
     p.set_defaults(func=_comms)
 
-    p = isub.add_parser("postmortem", help="fill or refine the post-mortem")
+
+def _add_postmortem(sub: Any) -> None:
+    """``incident postmortem``: a document and/or flags for each section."""
+    p = sub.add_parser("postmortem", help="fill or refine the post-mortem")
     p.add_argument("incident_id", metavar="ID")
     p.add_argument("--file", help="YAML or JSON with whys, contributing_factors, impact, remediation, follow_ups, "
                                   "lessons ('-' reads stdin); flags below override it")
@@ -280,17 +305,27 @@ def _comms(args: argparse.Namespace) -> int:
 
 
 def _read_input(source: str) -> dict[str, Any]:
-    if source == "-":
-        text = sys.stdin.read(MAX_INPUT_BYTES + 1)
-    else:
-        path = Path(source)
-        try:
-            if path.stat().st_size > MAX_INPUT_BYTES:
-                raise IncidentError(f"{source}: larger than {MAX_INPUT_BYTES:,} bytes")
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as err:
-            raise IncidentError(f"{source}: cannot read ({err})") from None
+    """The post-mortem document in a file, or on stdin for ``-``; it must be UTF-8 text."""
+    text = _read_stdin() if source == "-" else _read_file(source)
     return incidents.parse_postmortem_document(text, source)
+
+
+def _read_stdin() -> str:
+    data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise IncidentError("stdin is not UTF-8 text") from None
+
+
+def _read_file(source: str) -> str:
+    path = Path(source)
+    try:
+        if path.stat().st_size > MAX_INPUT_BYTES:
+            raise IncidentError(f"{source}: larger than {MAX_INPUT_BYTES:,} bytes")
+        return read_utf8(path, lambda reason: IncidentError(f"{source}: {reason}"))
+    except OSError as err:
+        raise IncidentError(f"{source}: cannot read ({err})") from None
 
 
 def _postmortem(args: argparse.Namespace) -> int:

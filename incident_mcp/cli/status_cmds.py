@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import sys
 import time
+from collections.abc import Callable
 from typing import Any, TextIO
 
 from incident_mcp.cli.common import add_workspace_option, paint, print_json, use_colour, workspace_from
@@ -219,56 +220,70 @@ def _status_check(args: argparse.Namespace) -> int:
 _RESULT_WORD = {"up": "HEALTHY", "degraded": "DEGRADED", "down": "DOWN", "unknown": "UNKNOWN"}
 
 
+Tint = Callable[[str, str], str]  # (text, colour name) -> text, painted when the stream takes colour
+
+
 def print_compat(report: StatusReport, *, timeout_ms: int, expected: int, verbose: bool,
                  stream: TextIO | None = None) -> None:
     """The report in Company OS's status-check.sh layout, so whatever reads that output keeps working."""
     out = stream or sys.stdout
     colour = use_colour(out)
 
-    def say(text: str = "") -> None:
-        print(text, file=out)
-
     def tint(text: str, name: str) -> str:
         return paint(text, name, stream=out) if colour else text
 
-    say()
-    say(tint("Service Health Check", "bold"))
-    say("================================")
-    say(f"Timeout: {timeout_ms}ms | Expected status: {expected}")
-    say()
+    lines = ["", tint("Service Health Check", "bold"), "================================",
+             f"Timeout: {timeout_ms}ms | Expected status: {expected}", ""]
     for r in report.services:
-        say(f"{tint('Checking:', 'bold')} {r.url}")
-        if r.status_code is None:
-            say(f"  Status:        {tint('CONNECTION FAILED', 'red')} ({r.reason}: {r.message})")
-        else:
-            ok = r.reason not in ("status", "health")
-            say(f"  Status:        {tint(str(r.status_code), 'green' if ok else 'red')}")
-            if r.latency_ms is not None:
-                slow = r.reason in ("slow", "timeout")
-                say(f"  Response time: {tint(f'{r.latency_ms}ms', 'yellow' if slow else 'green')}")
-            if r.url.startswith("https://") or (r.final_url or "").startswith("https://"):
-                days = f" ({r.cert_days:.0f} days left)" if r.cert_days is not None else ""
-                valid = "Valid" + days if r.reason != "tls_expiring" else f"Expiring soon{days}"
-                say(f"  SSL:           {tint(valid, 'green' if r.reason != 'tls_expiring' else 'yellow')}")
-            else:
-                say("  SSL:           N/A (not HTTPS)")
-        if verbose:
-            say("  --- Verbose details ---")
-            say(f"    reason: {r.reason}; attempts: {r.attempts}; redirects: {r.redirects}"
-                + ("; flapping" if r.flapping else ""))
-            if r.final_url:
-                say(f"    final URL: {r.final_url}")
-            for finding in r.findings:
-                say(f"    {finding.state}: {finding.message}")
-        word = _RESULT_WORD[r.state]
-        detail = "" if r.state == "up" else f" ({r.message})"
-        say(f"  Result:        {tint(word, _STATE_COLOUR[r.state])}{detail}")
-        say()
-    say("================================")
-    say(f"{tint('Summary', 'bold')}: {len(report.services)} endpoint(s) checked")
-    say(f"  {tint('Healthy:', 'green')}  {report.counts.up}")
-    say(f"  {tint('Degraded:', 'yellow')} {report.counts.degraded}")
-    say(f"  {tint('Down:', 'red')}     {report.counts.down}")
+        lines += _compat_service(r, tint, verbose=verbose)
+    lines += ["================================",
+              f"{tint('Summary', 'bold')}: {len(report.services)} endpoint(s) checked",
+              f"  {tint('Healthy:', 'green')}  {report.counts.up}",
+              f"  {tint('Degraded:', 'yellow')} {report.counts.degraded}",
+              f"  {tint('Down:', 'red')}     {report.counts.down}"]
     if report.counts.unknown:
-        say(f"  {tint('Unknown:', 'cyan')}  {report.counts.unknown}")
-    say()
+        lines.append(f"  {tint('Unknown:', 'cyan')}  {report.counts.unknown}")
+    lines.append("")
+    for line in lines:
+        print(line, file=out)
+
+
+def _compat_service(r: ServiceResult, tint: Tint, *, verbose: bool) -> list[str]:
+    """One service's block: what was checked, the response (or why none came), details, the result."""
+    lines = [f"{tint('Checking:', 'bold')} {r.url}"]
+    if r.status_code is None:
+        lines.append(f"  Status:        {tint('CONNECTION FAILED', 'red')} ({r.reason}: {r.message})")
+    else:
+        lines += _compat_response(r, r.status_code, tint)
+    if verbose:
+        lines += _compat_verbose(r)
+    detail = "" if r.state == "up" else f" ({r.message})"
+    lines += [f"  Result:        {tint(_RESULT_WORD[r.state], _STATE_COLOUR[r.state])}{detail}", ""]
+    return lines
+
+
+def _compat_response(r: ServiceResult, status_code: int, tint: Tint) -> list[str]:
+    """Status code, response time and certificate of a service that answered."""
+    ok = r.reason not in ("status", "health")
+    lines = [f"  Status:        {tint(str(status_code), 'green' if ok else 'red')}"]
+    if r.latency_ms is not None:
+        slow = r.reason in ("slow", "timeout")
+        lines.append(f"  Response time: {tint(f'{r.latency_ms}ms', 'yellow' if slow else 'green')}")
+    if r.url.startswith("https://") or (r.final_url or "").startswith("https://"):
+        days = f" ({r.cert_days:.0f} days left)" if r.cert_days is not None else ""
+        valid = "Valid" + days if r.reason != "tls_expiring" else f"Expiring soon{days}"
+        lines.append(f"  SSL:           {tint(valid, 'green' if r.reason != 'tls_expiring' else 'yellow')}")
+    else:
+        lines.append("  SSL:           N/A (not HTTPS)")
+    return lines
+
+
+def _compat_verbose(r: ServiceResult) -> list[str]:
+    """The --verbose details: reason, attempts, redirects, final URL and every finding."""
+    lines = ["  --- Verbose details ---",
+             f"    reason: {r.reason}; attempts: {r.attempts}; redirects: {r.redirects}"
+             + ("; flapping" if r.flapping else "")]
+    if r.final_url:
+        lines.append(f"    final URL: {r.final_url}")
+    lines += [f"    {finding.state}: {finding.message}" for finding in r.findings]
+    return lines

@@ -1,7 +1,8 @@
 """MCP tools ``validate_artifacts`` (read-only) and ``promote_artifact`` (writes the status line and audit log)."""
 
-# No `from __future__ import annotations`: promote_artifact's Resolve(...) names a function of register's scope,
+# No `from __future__ import annotations`: promote_artifact's Resolve(...) names a function of its factory's scope,
 # so its annotations must be evaluated where they are written.
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Literal
 
 import anyio
@@ -21,10 +22,21 @@ from incident_mcp.validation import ValidationReport, validate_workspace
 PathOrId = Annotated[str, Field(min_length=1, max_length=1000)]
 
 
-def register(server: MCPServer, ctx: ServerContext) -> None:
-    """Add ``validate_artifacts`` and, unless the server is read-only, ``promote_artifact``."""
+class ArchiveConfirmation(BaseModel):
+    """What the user answers when asked to archive."""
 
-    @server.tool(name="validate_artifacts", annotations=hints("Validate artifacts", read_only=True))
+    archive: bool = Field(description="archive it for good")
+
+
+def archive_question(need: ConfirmationNeeded) -> str:
+    """The question shown to the user: the exact change and that it cannot be undone."""
+    return (f"Archive {need.rel}? Its status changes {need.from_status} → {need.to_status}, and an archived "
+            "artifact can never be promoted again.")
+
+
+def _validate_artifacts(ctx: ServerContext) -> Callable[..., ValidationReport]:
+    """The validate_artifacts tool, reading the workspace through ``ctx``."""
+
     def validate_artifacts(
         paths: Annotated[list[PathOrId] | None, Field(
             max_length=1000, description="workspace-relative files or folders, or artifact ids; "
@@ -45,6 +57,12 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
         with tool_errors():
             return validate_workspace(ctx.workspace(), paths, strict=strict).limited(max_problems)
 
+    return validate_artifacts
+
+
+def _archive_asker(ctx: ServerContext) -> Callable[..., Elicit[ArchiveConfirmation] | ArchiveConfirmation]:
+    """The resolver promote_artifact uses to ask before archiving, reading the workspace through ``ctx``."""
+
     def ask_to_archive(context: Context, artifact: str, to: str,
                        confirm: bool) -> Elicit[ArchiveConfirmation] | ArchiveConfirmation:
         """Before archiving: ask the user through the client (showing the exact change) when it can ask."""
@@ -59,8 +77,13 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
             pass  # the tool body reports it
         return ArchiveConfirmation(archive=False)
 
-    @server.tool(name="promote_artifact", annotations=hints(
-        "Promote artifact", read_only=False, destructive=True, idempotent=False))
+    return ask_to_archive
+
+
+def _promote_artifact(ctx: ServerContext) -> Callable[..., Awaitable[PromotionResult]]:
+    """The promote_artifact tool, reading the workspace through ``ctx``."""
+    ask_to_archive = _archive_asker(ctx)
+
     async def promote_artifact(
         artifact: Annotated[str, Field(min_length=1, max_length=1000,
                                        description="artifact id (e.g. RFC-001) or workspace-relative path")],
@@ -86,14 +109,12 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
             except ConfirmationNeeded as need:
                 raise ToolError(f"{need}. Nothing changed: ask the user, then call again with confirm=true") from None
 
-
-class ArchiveConfirmation(BaseModel):
-    """What the user answers when asked to archive."""
-
-    archive: bool = Field(description="archive it for good")
+    return promote_artifact
 
 
-def archive_question(need: ConfirmationNeeded) -> str:
-    """The question shown to the user: the exact change and that it cannot be undone."""
-    return (f"Archive {need.rel}? Its status changes {need.from_status} → {need.to_status}, and an archived "
-            "artifact can never be promoted again.")
+def register(server: MCPServer, ctx: ServerContext) -> None:
+    """Add ``validate_artifacts`` and, unless the server is read-only, ``promote_artifact``."""
+    server.tool(name="validate_artifacts", annotations=hints("Validate artifacts", read_only=True))(
+        _validate_artifacts(ctx))
+    server.tool(name="promote_artifact", annotations=hints(
+        "Promote artifact", read_only=False, destructive=True, idempotent=False))(_promote_artifact(ctx))

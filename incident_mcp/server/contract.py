@@ -17,6 +17,7 @@ from typing import Any
 
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
+from mcp.server.mcpserver.tools import Tool
 from mcp_types import CallToolResult, InputRequiredResult, TextContent
 from mcp_types import Tool as MCPTool
 from pydantic import ValidationError
@@ -45,9 +46,9 @@ class ContractServer(WriteGuardedServer):
     async def call_tool(self, name: str, arguments: dict[str, Any],
                         context: Context[Any, Any] | None = None) -> CallToolResult | InputRequiredResult:
         """Refuse unknown or invalid arguments with an actionable message; answer lean."""
-        tool = self._tool_manager.get_tool(name)
+        tool = self._registered_tool(name)
         if tool is None:
-            names = [t.name for t in self._tool_manager.list_tools()]
+            names = [t.name for t in await super().list_tools()]
             near = _closest(name, names)
             hint = f"; did you mean {near!r}?" if near else ""
             raise ToolError(f"unknown tool {name!r}{hint} (tools: {', '.join(names)})")
@@ -67,6 +68,14 @@ class ContractServer(WriteGuardedServer):
                 raise ToolError(f"{name}: {validation_message(err.__cause__)}") from None
             raise
         return lean_result(result, tool.fn_metadata.output_schema) if isinstance(result, CallToolResult) else result
+
+    def _registered_tool(self, name: str) -> Tool | None:
+        """The registered tool called ``name``, with the argument validator the contract runs first.
+
+        The one access to the SDK's private ``_tool_manager``: mcp 2.3's ``MCPServer`` lists tools publicly only
+        in their wire form (``list_tools``), which has no ``fn_metadata`` to validate arguments with.
+        """
+        return self._tool_manager.get_tool(name)
 
 
 # --- arguments -----------------------------------------------------------------------------------------------
@@ -132,34 +141,36 @@ def unknown_keys(arguments: Mapping[str, Any], schema: Schema) -> list[str]:
 
 
 def _walk(value: Any, schema: Schema, defs: Mapping[str, Any], where: str, problems: list[str]) -> None:
+    """Collect the unknown keys in ``value`` (an object's, or inside a list's items) against ``schema``."""
     value = _maybe_json(value)
     variants = _variants(schema, defs)
     if isinstance(value, dict):
-        closed = [v for v in variants if isinstance(v.get("properties"), dict)
-                  and not v.get("additionalProperties")]
-        if closed:
-            target = closed[0]
-            props: dict[str, Any] = target["properties"]
-            accepted = list(props)
-            for key, item in value.items():
-                if key in props:
-                    _walk(item, props[key], defs, f"{where}{key}.", problems)
-                    continue
-                problems.append(_unknown_key_message(str(key), item, accepted, where))
-            return
-        for variant in variants:
-            extra = variant.get("additionalProperties")
-            if isinstance(extra, dict):
-                for key, item in value.items():
-                    _walk(item, extra, defs, f"{where}{key}.", problems)
-                return
+        _walk_object(value, variants, defs, where, problems)
     elif isinstance(value, list):
-        for variant in variants:
-            items = variant.get("items")
-            if isinstance(items, dict):
-                for index, item in enumerate(value):
-                    _walk(item, items, defs, f"{where}{index}.", problems)
-                return
+        items = next((v["items"] for v in variants if isinstance(v.get("items"), dict)), None)
+        if items is not None:
+            for index, item in enumerate(value):
+                _walk(item, items, defs, f"{where}{index}.", problems)
+
+
+def _walk_object(value: dict[Any, Any], variants: list[Schema], defs: Mapping[str, Any], where: str,
+                 problems: list[str]) -> None:
+    """An object against the first closed variant (named properties only), else against a free-form one."""
+    closed = next((v for v in variants if isinstance(v.get("properties"), dict)
+                   and not v.get("additionalProperties")), None)
+    if closed is not None:
+        props: dict[str, Any] = closed["properties"]
+        for key, item in value.items():
+            if key in props:
+                _walk(item, props[key], defs, f"{where}{key}.", problems)
+            else:
+                problems.append(_unknown_key_message(str(key), item, list(props), where))
+        return
+    extra = next((v["additionalProperties"] for v in variants if isinstance(v.get("additionalProperties"), dict)),
+                 None)
+    if extra is not None:
+        for key, item in value.items():
+            _walk(item, extra, defs, f"{where}{key}.", problems)
 
 
 def _unknown_key_message(key: str, item: Any, accepted: list[str], where: str) -> str:

@@ -20,7 +20,7 @@ import socket
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlsplit
 
 import anyio
@@ -142,6 +142,14 @@ def _digest(value: bytes) -> bytes:
     return hashlib.sha256(value).digest()
 
 
+class Refusal(NamedTuple):
+    """A response refusing a request: status, one-line text, extra headers."""
+
+    status: int
+    text: str
+    extra: tuple[tuple[bytes, bytes], ...] = ()
+
+
 class HttpGuard:
     """ASGI middleware: Host allow-list (421), Origin allow-list (403), bearer token (401), body limit (413),
     body deadline (408), and the shared request slots (503), which only requests that passed every check take.
@@ -161,31 +169,17 @@ class HttpGuard:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
             await self.app(scope, receive, send)
-            return
-        if scope["type"] != "http":
+        elif scope["type"] == "http":
+            await self._guard_http(scope, receive, send)
+        else:
             await send({"type": "websocket.close", "code": 1008})
-            return
-        headers = _headers(scope)
-        refusal = self._refusal(headers)
-        if refusal is not None:
-            status, text, extra = refusal
-            await _respond(send, status, text, extra)
-            return
-        declared = headers.get("content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_body):
-            await _respond(send, 413 if declared.isdigit() else 400,
-                           f"request body too large (limit {self.max_body} bytes)" if declared.isdigit()
-                           else "malformed Content-Length")
-            return
-        buffered: list[Message] | None = None
-        with anyio.move_on_after(self.body_timeout) as reading:
-            buffered = await self._read_body(receive)
-        if reading.cancelled_caught:
-            await _respond(send, 408, f"request body not received within {self.body_timeout:g} s",
-                           [(b"connection", b"close")])
-            return
-        if buffered is None:
-            await _respond(send, 413, f"request body too large (limit {self.max_body} bytes)")
+
+    async def _guard_http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Check the headers, buffer the body within its limits, then pass the request on in a free slot."""
+        refusal = self._refusal(_headers(scope))
+        body = await self._timed_body(receive) if refusal is None else refusal
+        if isinstance(body, Refusal):
+            await _respond(send, *body)
             return
         if self._active >= self.max_active:
             await _respond(send, 503, f"busy: {self.max_active} requests in progress; retry in a moment",
@@ -193,24 +187,47 @@ class HttpGuard:
             return
         self._active += 1
         try:
-            await self.app(scope, _replay(buffered, receive), send)
+            await self.app(scope, _replay(body, receive), send)
         finally:
             self._active -= 1
 
-    def _refusal(self, headers: dict[str, str]) -> tuple[int, str, list[tuple[bytes, bytes]]] | None:
+    def _refusal(self, headers: dict[str, str]) -> Refusal | None:
+        """Why the headers alone refuse the request (host, origin, token, then declared size), if they do."""
         host = headers.get("host", "")
         if not _host_allowed(_split_host(host), self.host_rules, 80):
             log.warning("refused a request for host %r (not in the allow-list; see --allow-host)", host[:100])
-            return 421, "Host not allowed", []
+            return Refusal(421, "Host not allowed")
         origin = headers.get("origin")
         if origin is not None and not self._origin_allowed(origin):
             log.warning("refused a request from origin %r", origin[:100])
-            return 403, "Origin not allowed", []
+            return Refusal(403, "Origin not allowed")
         expected = self._token_digest
         if expected is not None and not self._token_ok(headers.get("authorization", ""), expected):
             log.warning("refused a request without a valid bearer token")
-            return 401, "missing or wrong bearer token", [(b"www-authenticate", b'Bearer realm="incident-mcp"')]
-        return None
+            return Refusal(401, "missing or wrong bearer token",
+                           ((b"www-authenticate", b'Bearer realm="incident-mcp"'),))
+        return self._declared_size_refusal(headers.get("content-length"))
+
+    def _declared_size_refusal(self, declared: str | None) -> Refusal | None:
+        """A malformed Content-Length (400) or one over the limit (413); None when absent or within it."""
+        if declared is None:
+            return None
+        if not declared.isdigit():
+            return Refusal(400, "malformed Content-Length")
+        return self._too_large() if int(declared) > self.max_body else None
+
+    def _too_large(self) -> Refusal:
+        return Refusal(413, f"request body too large (limit {self.max_body} bytes)")
+
+    async def _timed_body(self, receive: Receive) -> list[Message] | Refusal:
+        """The request's messages, or a refusal when the body is too large or not received in time."""
+        buffered: list[Message] | None = None
+        with anyio.move_on_after(self.body_timeout) as reading:
+            buffered = await self._read_body(receive)
+        if reading.cancelled_caught:
+            return Refusal(408, f"request body not received within {self.body_timeout:g} s",
+                           ((b"connection", b"close"),))
+        return self._too_large() if buffered is None else buffered
 
     def _origin_allowed(self, origin: str) -> bool:
         try:
@@ -268,10 +285,10 @@ def _replay(messages: list[Message], receive: Receive) -> Receive:
     return replay
 
 
-async def _respond(send: Send, status: int, text: str, extra: list[tuple[bytes, bytes]] | None = None) -> None:
+async def _respond(send: Send, status: int, text: str, extra: Iterable[tuple[bytes, bytes]] = ()) -> None:
     body = (text + "\n").encode("utf-8")
     headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode()),
-               *(extra or [])]
+               *extra]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 

@@ -4,9 +4,11 @@ list_incidents, draft_communication, record_postmortem. Thin: each calls one cor
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
 
 from mcp.server import MCPServer
+from mcp_types import ToolAnnotations
 from pydantic import Field
 
 from incident_mcp import changes, incidents
@@ -36,10 +38,9 @@ IncidentId = Annotated[str, Field(description="Incident id, e.g. INC-001")]
 OptionalId = Annotated[str | None, Field(description="Incident id, e.g. INC-001 (default: the latest open one)")]
 
 
-def register(server: MCPServer, ctx: ServerContext) -> None:
-    """Register the incident tools (only the read-only ones when the server is read-only)."""
+def _classify_severity(ctx: ServerContext) -> Callable[..., Classification]:
+    """The classify_severity tool: a pure rule, so ``ctx`` goes unused."""
 
-    @server.tool(annotations=READ)
     def classify_severity(
         users_affected: Annotated[UsersAffected, Field(description=_signal("users_affected"))] = "unknown",
         outage: Annotated[bool, Field(description=_signal("outage"))] = False,
@@ -69,7 +70,12 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
                 workaround_available=workaround_available, latency_ms=latency_ms, cosmetic_only=cosmetic_only,
                 status_rollup=status_rollup, unsure_between=unsure_between or []))
 
-    @server.tool(annotations=READ)
+    return classify_severity
+
+
+def _get_incident(ctx: ServerContext) -> Callable[..., changes.IncidentViewWithChanges]:
+    """The get_incident tool, reading the workspace through ``ctx``."""
+
     def get_incident(
         incident_id: OptionalId = None,
         timeline: Annotated[Literal["recent", "all"], Field(
@@ -88,7 +94,12 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
             ws = ctx.workspace()
             return changes.changes_hint(ws, incidents.get_incident(ws, incident_id or None, timeline=timeline))
 
-    @server.tool(annotations=READ)
+    return get_incident
+
+
+def _list_incidents(ctx: ServerContext) -> Callable[..., incidents.IncidentList]:
+    """The list_incidents tool, reading the workspace through ``ctx``."""
+
     def list_incidents(
         state: Annotated[list[StateFilter] | None, Field(
             description="Keep these states: open, investigating, identified, monitoring, resolved")] = None,
@@ -108,7 +119,12 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
             return incidents.list_incidents(ctx.workspace(), states=list(state or []), severities=list(severity or []),
                                             since=since, until=until, limit=limit, offset=offset)
 
-    @server.tool(annotations=READ)
+    return list_incidents
+
+
+def _draft_communication(ctx: ServerContext) -> Callable[..., incidents.Draft]:
+    """The draft_communication tool, reading the workspace through ``ctx``."""
+
     def draft_communication(
         kind: Annotated[CommKind, Field(description="status_page, email (user notification) or postmortem_invite")],
         incident_id: OptionalId = None,
@@ -131,7 +147,12 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
             return incidents.draft_communication(ctx.workspace(), kind, incident_id or None, phase=phase,
                                                  public_message=public_message)
 
-    @server.tool(annotations=APPEND)
+    return draft_communication
+
+
+def _open_incident(ctx: ServerContext) -> Callable[..., changes.OpenedWithChanges]:
+    """The open_incident tool, reading the workspace through ``ctx``."""
+
     def open_incident(
         title: Annotated[str, Field(description="Short internal title: what is broken")],
         severity: Annotated[Severity, Field(description="P0–P3 (classify_severity helps)")],
@@ -169,7 +190,12 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
                                              duplicate_of=duplicate_of, force=force)
             return changes.note_recent_changes(ws, opened)
 
-    @server.tool(annotations=APPEND)
+    return open_incident
+
+
+def _update_incident(ctx: ServerContext) -> Callable[..., incidents.UpdatedIncident]:
+    """The update_incident tool, reading the workspace through ``ctx``."""
+
     def update_incident(
         incident_id: IncidentId,
         event: Annotated[UpdateEventKind | None, Field(
@@ -213,7 +239,12 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
                                              public_summary=public_summary, closed_as=closed_as,
                                              duplicate_of=duplicate_of, caused_by=caused_by, force=force)
 
-    @server.tool(annotations=REPLACE)
+    return update_incident
+
+
+def _record_postmortem(ctx: ServerContext) -> Callable[..., incidents.PostmortemResult]:
+    """The record_postmortem tool, reading the workspace through ``ctx``."""
+
     def record_postmortem(
         incident_id: IncidentId,
         whys: Annotated[list[str] | None, Field(max_length=5, description=(
@@ -244,3 +275,23 @@ def register(server: MCPServer, ctx: ServerContext) -> None:
                                                contributing_factors=contributing_factors, impact=impact,
                                                remediation=remediation, follow_ups=follow_ups, lessons=lessons,
                                                force=force, caused_by=caused_by)
+
+    return record_postmortem
+
+
+# Each tool, in listing order, with its annotations; a factory gives it the context it reads the workspace through.
+_TOOLS: tuple[tuple[Callable[[ServerContext], Callable[..., Any]], ToolAnnotations], ...] = (
+    (_classify_severity, READ),
+    (_get_incident, READ),
+    (_list_incidents, READ),
+    (_draft_communication, READ),
+    (_open_incident, APPEND),
+    (_update_incident, APPEND),
+    (_record_postmortem, REPLACE),
+)
+
+
+def register(server: MCPServer, ctx: ServerContext) -> None:
+    """Register the incident tools (only the read-only ones when the server is read-only)."""
+    for make_tool, notes in _TOOLS:
+        server.tool(annotations=notes)(make_tool(ctx))

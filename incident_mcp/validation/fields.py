@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 
 from incident_mcp.artifacts import (
     ID_PATTERN,
@@ -21,6 +20,7 @@ from incident_mcp.artifacts import (
     reference_ids,
     split_frontmatter,
 )
+from incident_mcp.terminal_text import is_unsafe
 from incident_mcp.validation.loading import Doc
 from incident_mcp.validation.model import SHELL, ProblemCollector, show
 from incident_mcp.validation.shell_view import ShellView
@@ -29,7 +29,6 @@ from incident_mcp.validation.shell_view import ShellView
 _REF_ORDER = ("parent", "depends_on", "children", "blocks")
 _LINE_BREAKS = re.compile("[\u2028\u2029\x85]")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_UNPRINTABLE = ("Cc", "Cf", "Zl", "Zp", "Cs")
 
 
 def check_encoding_quirks(doc: Doc, out: ProblemCollector) -> None:
@@ -84,6 +83,33 @@ def check_body(art: Artifact, out: ProblemCollector) -> None:
             why_missed="it counts whitespace-only lines as content" if shell_sees_content else None)
 
 
+def _check_duplicate_keys(art: Artifact, out: ProblemCollector) -> None:
+    """Each repeated frontmatter key, on every line it appears."""
+    for key, lines in art.duplicate_keys.items():
+        for line in lines:
+            out.add("frontmatter.duplicate_key",
+                    f"field '{show(key)}' appears more than once (first on line {art.line_of(key)}); YAML keeps "
+                    "the last value, line-based tools read both", line=line,
+                    why_missed=None if key in ("status", "type") else "it never looks for repeated fields")
+
+
+def _check_empty_fields(art: Artifact, out: ProblemCollector) -> None:
+    """Title, author and created are present but empty."""
+    for name in ("title", "author", "created"):
+        value = art.meta.get(name, "missing")
+        if value is None or (isinstance(value, str) and not value.strip()):
+            out.add("frontmatter.empty_field", f"{name} is empty", line=art.line_of(name), severity="warning")
+
+
+def _check_created(art: Artifact, out: ProblemCollector) -> None:
+    """A non-empty created value is a YYYY-MM-DD date."""
+    created = art.meta.get("created")
+    if created is not None and not isinstance(created, dt.date) and not (
+            isinstance(created, str) and (not created.strip() or _DATE.match(created))):
+        out.add("frontmatter.created_format", f"created '{show(created)}' is not a YYYY-MM-DD date",
+                line=art.line_of("created"), severity="warning")
+
+
 class FieldRules:
     """Field, id and reference rules over one index, with the shell tool's view for the messages."""
 
@@ -94,33 +120,25 @@ class FieldRules:
 
     def check_fields(self, doc: Doc, art: Artifact, out: ProblemCollector) -> None:
         """Repeated keys, required fields, status, type, id, empty fields and the created date."""
-        meta = art.meta
-        for key, lines in art.duplicate_keys.items():
-            for line in lines:
-                out.add("frontmatter.duplicate_key",
-                        f"field '{show(key)}' appears more than once (first on line {art.line_of(key)}); YAML keeps "
-                        "the last value, line-based tools read both", line=line,
-                        why_missed=None if key in ("status", "type") else "it never looks for repeated fields")
+        _check_duplicate_keys(art, out)
         for name in REQUIRED_FIELDS:
-            if name not in meta:
+            if name not in art.meta:
                 out.add("frontmatter.missing_field", f"Missing required field: {name}")
+        self.check_vocabulary(art, out)
+        if "id" in art.meta:
+            self.check_id(doc, art, out)
+        _check_empty_fields(art, out)
+        _check_created(art, out)
+
+    def check_vocabulary(self, art: Artifact, out: ProblemCollector) -> None:
+        """Status and type come from Company OS's lists (shown as the shell tool reads them)."""
+        meta = art.meta
         if "status" in meta and meta["status"] not in STATUSES:
             out.add("status.invalid", f"Invalid status: '{self.shell.text(art, 'status')}' "
                     f"(must be one of: {', '.join(STATUSES)})", line=art.line_of("status"))
         if "type" in meta and meta["type"] not in TYPES:
             out.add("type.invalid", f"Invalid type: '{self.shell.text(art, 'type')}' (expected: {', '.join(TYPES)})",
                     line=art.line_of("type"))
-        if "id" in meta:
-            self.check_id(doc, art, out)
-        for name in ("title", "author", "created"):
-            value = meta.get(name, "missing")
-            if value is None or (isinstance(value, str) and not value.strip()):
-                out.add("frontmatter.empty_field", f"{name} is empty", line=art.line_of(name), severity="warning")
-        created = meta.get("created")
-        if created is not None and not isinstance(created, dt.date) and not (
-                isinstance(created, str) and (not created.strip() or _DATE.match(created))):
-            out.add("frontmatter.created_format", f"created '{show(created)}' is not a YYYY-MM-DD date",
-                    line=art.line_of("created"), severity="warning")
 
     def check_id(self, doc: Doc, art: Artifact, out: ProblemCollector) -> None:
         """The id is text, usable in references and file names, and matches the file name."""
@@ -136,7 +154,7 @@ class FieldRules:
             return
         plain = bool(ID_PATTERN.match(value))
         if not plain and (value != value.strip() or any(
-                ch in "/\\" or unicodedata.category(ch) in _UNPRINTABLE for ch in value)):
+                ch in "/\\" or is_unsafe(ch) for ch in value)):
             out.add("id.invalid", f"id '{show(value)}' holds line breaks, control characters, slashes or surrounding "
                     "spaces; it cannot be referenced or used in a file name", line=line,
                     why_missed="it reads the id line as text")

@@ -92,52 +92,72 @@ def _dependency_graph(index: ArtifactIndex) -> dict[str, dict[str, str]]:
 
 
 def _strongly_connected(graph: dict[str, dict[str, str]]) -> list[list[str]]:
-    """Tarjan's algorithm without recursion (a chain of 10,000 references must not overflow the stack)."""
-    order: dict[str, int] = {}
-    low: dict[str, int] = {}
-    on_stack: set[str] = set()
-    stack: list[str] = []
-    components: list[list[str]] = []
-    counter = 0
-    for root in sorted(graph):
-        if root in order:
-            continue
-        work: list[tuple[str, Iterator[str]]] = [(root, iter(sorted(graph[root])))]
-        order[root] = low[root] = counter
-        counter += 1
-        stack.append(root)
-        on_stack.add(root)
-        while work:
-            node, children = work[-1]
-            advanced = False
-            for child in children:
-                if child not in order:
-                    order[child] = low[child] = counter
-                    counter += 1
-                    stack.append(child)
-                    on_stack.add(child)
-                    work.append((child, iter(sorted(graph[child]))))
-                    advanced = True
-                    break
-                if child in on_stack:
-                    low[node] = min(low[node], order[child])
-            if advanced:
+    """The components with a cycle (several members, or one referring to itself), each sorted, in Tarjan's order."""
+    return _Tarjan(graph).components()
+
+
+class _Tarjan:
+    """Tarjan's algorithm without recursion (a chain of 10,000 references must not overflow the stack).
+
+    Nodes and children are visited in sorted order, so the components come out in the same order every run.
+    """
+
+    def __init__(self, graph: dict[str, dict[str, str]]) -> None:
+        self.graph = graph
+        self.order: dict[str, int] = {}
+        self.low: dict[str, int] = {}
+        self.on_stack: set[str] = set()
+        self.stack: list[str] = []
+        self.work: list[tuple[str, Iterator[str]]] = []  # the depth-first path, each with its children left
+        self.found: list[list[str]] = []
+
+    def components(self) -> list[list[str]]:
+        for root in sorted(self.graph):
+            if root not in self.order:
+                self._search(root)
+        return self.found
+
+    def _enter(self, node: str) -> None:
+        self.order[node] = self.low[node] = len(self.order)
+        self.stack.append(node)
+        self.on_stack.add(node)
+        self.work.append((node, iter(sorted(self.graph[node]))))
+
+    def _search(self, root: str) -> None:
+        self._enter(root)
+        while self.work:
+            node, children = self.work[-1]
+            child = self._next_unvisited(node, children)
+            if child is not None:
+                self._enter(child)
                 continue
-            work.pop()
-            if work:
-                parent = work[-1][0]
-                low[parent] = min(low[parent], low[node])
-            if low[node] == order[node]:
-                component: list[str] = []
-                while True:
-                    member = stack.pop()
-                    on_stack.discard(member)
-                    component.append(member)
-                    if member == node:
-                        break
-                if len(component) > 1 or node in graph[node]:
-                    components.append(sorted(component))
-    return components
+            self.work.pop()
+            if self.work:
+                parent = self.work[-1][0]
+                self.low[parent] = min(self.low[parent], self.low[node])
+            if self.low[node] == self.order[node]:
+                self._close(node)
+
+    def _next_unvisited(self, node: str, children: Iterator[str]) -> str | None:
+        """The next child not yet visited; children still on the stack lower ``node``'s low-link on the way."""
+        for child in children:
+            if child not in self.order:
+                return child
+            if child in self.on_stack:
+                self.low[node] = min(self.low[node], self.order[child])
+        return None
+
+    def _close(self, node: str) -> None:
+        """Pop the component rooted at ``node``; keep it when it holds a cycle."""
+        component: list[str] = []
+        while True:
+            member = self.stack.pop()
+            self.on_stack.discard(member)
+            component.append(member)
+            if member == node:
+                break
+        if len(component) > 1 or node in self.graph[node]:
+            self.found.append(sorted(component))
 
 
 def _cycle_through(graph: dict[str, dict[str, str]], start: str, members: set[str]) -> list[str]:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable, Iterator
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from incident_mcp.terminal_text import show as show  # messages show values the way validation always has
 
 Severity = Literal["error", "warning"]
 SHELL = "Company OS validate.sh"
@@ -15,19 +16,6 @@ SHELL = "Company OS validate.sh"
 def missed(reason: str) -> str:
     """The suffix for a message about a defect that Company OS's shell tool does not report."""
     return f"({SHELL} misses this: {reason})"
-
-
-def show(value: Any, limit: int = 80) -> str:
-    """A value as one short line of text: control and line-break characters escaped, long text cut."""
-    text = value if isinstance(value, str) else ("" if value is None else str(value))
-    out: list[str] = []
-    for ch in text[: limit + 1]:
-        if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp", "Cs") and ch != "\u200d":
-            out.append(f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
-        else:
-            out.append(ch)
-    shown = "".join(out)
-    return shown[:limit] + "…" if len(text) > limit else shown
 
 
 class Problem(BaseModel):

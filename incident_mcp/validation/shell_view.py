@@ -71,19 +71,16 @@ class ShellView:
         raw = self.raw(art, name)
         if raw is None:
             return f"it does not see the '{name}:' line as written"
-        items = [raw.strip(" ")] if name == "parent" else [
-            i.strip(" ") for i in raw.replace("[", "").replace("]", "").split(",") if i.strip(" ")]
-        if ref not in items:
-            if not raw.strip(" \r"):
-                return "block-style list"
-            return "it reads only the first line of the field"
+        if ref not in _shell_items(raw, name):
+            return "block-style list" if not raw.strip(" \r") else "it reads only the first line of the field"
         found = self.resolves(ref)
-        if found is None:
-            return None
-        where, line = found
-        entry = self.by_rel.get(where)
+        return None if found is None else self._why_grep_resolves(ref, *found)
+
+    def _why_grep_resolves(self, ref: str, where: str, line: str) -> str:
+        """Why the shell tool's grep takes ``line`` of ``where`` for the id ``ref`` although it is none."""
         if line.removeprefix("id:").strip(" ") != ref:
             return f"its grep reads '{show(ref)}' as a pattern and matches '{show(line)}' in {show(where)}"
+        entry = self.by_rel.get(where)
         if entry is not None and entry.artifact is None:
             return f"its grep finds '{show(line)}' in {show(where)}, whose frontmatter cannot be read"
         return f"its grep finds '{show(line)}' in {show(where)}, outside that file's frontmatter"
@@ -113,6 +110,13 @@ class ShellView:
                         every.append((entry.rel, line))
             self._ids = (exact, every)
         return self._ids
+
+
+def _shell_items(raw: str, name: str) -> list[str]:
+    """The ids the shell tool reads from a field's line: the whole value for parent, else a flow list's items."""
+    if name == "parent":
+        return [raw.strip(" ")]
+    return [i.strip(" ") for i in raw.replace("[", "").replace("]", "").split(",") if i.strip(" ")]
 
 
 def lines_starting_with_id(text: str) -> Iterator[str]:
