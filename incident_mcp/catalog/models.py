@@ -8,7 +8,7 @@ command reads exactly like the reference sheet's spelling.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -162,34 +162,53 @@ class Step(_Strict):
 
     @model_validator(mode="after")
     def _command_traceable(self) -> Step:
+        """A command says where and when it was verified and prints safely; a step without one carries no parts."""
         if self.checked is not None and not _CHECKED.match(self.checked):
             raise ValueError(f"checked {self.checked!r} is not a date (YYYY-MM-DD)")
-        if self.command is None:
-            if self.body or self.headers or self.ref or self.body_file:
-                raise ValueError("body, body_file, headers and ref need a command")
-            return self
-        if self.verified == "console-only":
-            raise ValueError("a console-only step has no command (the vendor has no CLI or API for it)")
-        if self.body_file and not self.body:
-            raise ValueError("body_file names the file to save the body in, so it needs a body")
-        if self.body and "'" in self.body:
-            raise ValueError("a body may not hold a single quote (it is printed inside '…' for the shell)")
-        if any('"' in header or "`" in header for header in self.headers):
-            raise ValueError("a header may not hold a double quote or backtick (it is printed inside \"…\")")
-        if "\n" in self.command:
-            raise ValueError("command must be one line")
-        if not self.source or not self.checked:
-            raise ValueError("a command needs `source` (CLI source file @commit or docs page where it was "
-                             "verified) and `checked` (the date), on the step or its entry")
-        if self.api and not auth_headers(self.command, self.headers):
-            raise ValueError("an HTTP call needs its vendor's auth header with the token from an environment "
-                             "variable (e.g. 'Authorization: Bearer $VERCEL_TOKEN'), never a literal")
-        for header in self.headers:
-            if not _AUTH_HEADER.match(header):
-                raise ValueError(f"header {header!r} is not 'Name: value'")
-        if self.ref is not None and not matches_reference(self.command, self.ref):
-            raise ValueError(f"command {self.command!r} does not match its reference spelling {self.ref!r}")
+        problem = _command_problem(self, self.command) if self.command is not None else _commandless_problem(self)
+        if problem is not None:
+            raise ValueError(problem)
         return self
+
+
+def _commandless_problem(step: Step) -> str | None:
+    """What a step without a command may not have: the parts of a command."""
+    if step.body or step.headers or step.ref or step.body_file:
+        return "body, body_file, headers and ref need a command"
+    return None
+
+
+# What a step's command must not be, in the order it is checked: (is it so?, what the loader says).
+_COMMAND_RULES: tuple[tuple[Callable[[Step, str], bool], str], ...] = (
+    (lambda step, _: step.verified == "console-only",
+     "a console-only step has no command (the vendor has no CLI or API for it)"),
+    (lambda step, _: bool(step.body_file) and not step.body,
+     "body_file names the file to save the body in, so it needs a body"),
+    (lambda step, _: bool(step.body) and "'" in str(step.body),
+     "a body may not hold a single quote (it is printed inside '…' for the shell)"),
+    (lambda step, _: any('"' in header or "`" in header for header in step.headers),
+     "a header may not hold a double quote or backtick (it is printed inside \"…\")"),
+    (lambda _, command: "\n" in command, "command must be one line"),
+    (lambda step, _: not step.source or not step.checked,
+     "a command needs `source` (CLI source file @commit or docs page where it was verified) and `checked` (the "
+     "date), on the step or its entry"),
+    (lambda step, command: step.api and not auth_headers(command, step.headers),
+     "an HTTP call needs its vendor's auth header with the token from an environment variable (e.g. "
+     "'Authorization: Bearer $VERCEL_TOKEN'), never a literal"),
+)
+
+
+def _command_problem(step: Step, command: str) -> str | None:
+    """The first thing wrong with a step's command (None: it is traceable and prints safely)."""
+    broken = next((message for rule, message in _COMMAND_RULES if rule(step, command)), None)
+    if broken is not None:
+        return broken
+    header = next((header for header in step.headers if not _AUTH_HEADER.match(header)), None)
+    if header is not None:
+        return f"header {header!r} is not 'Name: value'"
+    if step.ref is not None and not matches_reference(command, step.ref):
+        return f"command {command!r} does not match its reference spelling {step.ref!r}"
+    return None
 
 
 def matches_reference(command: str, ref: str) -> bool:

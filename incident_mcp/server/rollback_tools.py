@@ -8,7 +8,7 @@ from mcp.server import MCPServer
 from pydantic import Field
 
 from incident_mcp.rollback import RollbackPlan, SectionKind, rollback_plan
-from incident_mcp.rollback_view import lean_plan
+from incident_mcp.rollback.view import lean_plan
 from incident_mcp.server.annotations import hints
 from incident_mcp.server.common import ServerContext, tool_errors
 

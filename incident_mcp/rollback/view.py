@@ -6,7 +6,7 @@ keys, the steps to prepare beforehand) comes only with ``docs``.
 
 from __future__ import annotations
 
-from incident_mcp.rollback import PlanStep, ProviderPlan, RollbackPlan
+from incident_mcp.rollback.model import PlanStep, ProviderPlan, RollbackPlan
 
 
 def lean_plan(plan: RollbackPlan, *, docs: bool) -> RollbackPlan:
