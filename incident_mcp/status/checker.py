@@ -36,9 +36,9 @@ def _now() -> float:
     return asyncio.get_running_loop().time()
 
 
-def _result(task: asyncio.Future[Attempt] | None) -> Attempt | None:
+def _result(task: asyncio.Future[Attempt]) -> Attempt | None:
     """A finished attempt's outcome; None if it never finished (cancelled)."""
-    if task is None or not task.done() or task.cancelled():
+    if not task.done() or task.cancelled():
         return None
     return task.result()
 

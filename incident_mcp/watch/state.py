@@ -84,6 +84,7 @@ def parse_state(text: str) -> WatchState:
 
 
 def _not_ours(why: object) -> str:
+    """The one message for a state file we cannot have written, with why."""
     return f"{STATE_FILE}: not a watch state file ({why}); move it away to start afresh"
 
 
