@@ -17,7 +17,7 @@ from incident_mcp.artifacts import split_frontmatter
 from incident_mcp.blocks import find_blocks, inline, wrap
 from incident_mcp.changes.recent import Change, recent_changes
 from incident_mcp.errors import IncidentMCPError
-from incident_mcp.incidents.store import editing
+from incident_mcp.incidents.store import check_record_size, editing
 from incident_mcp.workspace import Workspace, atomic_write
 
 BLOCK = "recent-changes"
@@ -58,7 +58,11 @@ def _block_text(changes: list[Change], total: int, window_hours: float, incident
 
 
 def _write_block(ws: Workspace, incident_id: str, content: str) -> str | None:
-    """Put the block after the header block (or replace ours); returns a warning when it was not written."""
+    """Put the block after the header block (or replace ours); returns a warning when it was not written.
+
+    Only the body changes, so the write is checked against the store's size bound (IncidentError past it)
+    rather than going through ``save``, which would also regenerate the record's own blocks.
+    """
     with editing(ws, incident_id) as incident:
         text = incident.artifact.text
         _front, body, _line = split_frontmatter(text)
@@ -75,7 +79,10 @@ def _write_block(ws: Workspace, incident_id: str, content: str) -> str | None:
             body = body[:end] + f"\n\n{HEADING}\n\n{new_block}" + body[end:]
         else:
             body = body.rstrip("\n") + f"\n\n{HEADING}\n\n{new_block}\n"
-        atomic_write(ws.path(incident.rel), head + body)
+        text = head + body
+        # the store's bound: a block that would grow the record past what a record may hold is refused
+        check_record_size(incident, incident.record, len(text.encode("utf-8")))
+        atomic_write(ws.path(incident.rel), text)
     return None
 
 

@@ -16,7 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from incident_mcp import incidents
-from incident_mcp.changes.deploylog import Deploy, read_deploys
+from incident_mcp.changes.deploylog import Deploy, DeployLog, read_deploys
 from incident_mcp.changes.git import CONFIG_FILE, MAX_COMMITS, TIMEOUT_S, Commit, commits_between
 from incident_mcp.changes.promotions import Promotion, read_promotions
 from incident_mcp.changes.rollback_command import RollbackCommands
@@ -87,6 +87,9 @@ def _reference(ws: Workspace, incident_id: str | None, at: str | None,
     return None, now, []
 
 
+Ranked = tuple[int, dt.timedelta, str, Change]  # (tier, how long before detection, id, the change)
+
+
 def recent_changes(ws: Workspace, *, incident_id: str | None = None, at: str | None = None,
                    window_hours: float = 24, limit: int = 10, services: Sequence[str] | None = None,
                    now: dt.datetime | None = None, config: CompanyConfig | None = None,
@@ -94,11 +97,7 @@ def recent_changes(ws: Workspace, *, incident_id: str | None = None, at: str | N
     """Changes in the ``window_hours`` before an incident's detection (or ``at``; default: the latest open
     incident, else now), ranked; the first ``limit`` of them. Git is asked for at most ``max_commits``
     commits (newest first), so ``total`` is exact unless a note says the cap was reached."""
-    if not isinstance(window_hours, int | float) or not 0 < window_hours <= MAX_WINDOW_HOURS:
-        raise LearnError(f"window_hours must be more than 0 and at most {MAX_WINDOW_HOURS} (30 days); "
-                         f"got {window_hours!r}")
-    if not 1 <= limit <= MAX_LIMIT:
-        raise LearnError(f"limit must be between 1 and {MAX_LIMIT}; got {limit}")
+    _check_bounds(window_hours, limit)
     now = utc_now(now)
     ident, end, affected = _reference(ws, incident_id, at, now)
     if services:
@@ -106,14 +105,42 @@ def recent_changes(ws: Workspace, *, incident_id: str | None = None, at: str | N
     start = end - dt.timedelta(hours=window_hours)
     notes: list[str] = []
     if config is None:
-        try:
-            config = load_config(ws.config_path).config
-        except IncidentMCPError as err:
-            notes.append(f"config not read ({err}); deploys carry no rollback command")
+        config = _config(ws, notes)
     log = read_deploys(ws)
     notes += log.skipped[:5]
-    ranked: list[tuple[int, dt.timedelta, str, Change]] = []
     commands = RollbackCommands(config) if config is not None else None
+    ranked, shipped = _deploys(log, start, end, affected, commands)
+    ranked += _commits(ws, start, end, shipped, notes, limit=max_commits, timeout=git_timeout)
+    for promotion in read_promotions(ws, start, end):
+        ranked.append((4, end - promotion.at, promotion.file, _promotion_change(promotion, end)))
+    ranked.sort(key=lambda item: (item[0], item[1], item[2]))
+    return RecentChanges(incident_id=ident, detected_at=format_timestamp(end), window_hours=window_hours,
+                         services=affected, changes=[item[3] for item in ranked[:limit]], total=len(ranked),
+                         notes=notes)
+
+
+def _check_bounds(window_hours: float, limit: int) -> None:
+    """Refuse (LearnError) a window or a limit out of range, saying what is accepted."""
+    if not isinstance(window_hours, int | float) or not 0 < window_hours <= MAX_WINDOW_HOURS:
+        raise LearnError(f"window_hours must be more than 0 and at most {MAX_WINDOW_HOURS} (30 days); "
+                         f"got {window_hours!r}")
+    if not 1 <= limit <= MAX_LIMIT:
+        raise LearnError(f"limit must be between 1 and {MAX_LIMIT}; got {limit}")
+
+
+def _config(ws: Workspace, notes: list[str]) -> CompanyConfig | None:
+    """The workspace's config, or None with a note (deploys then carry no rollback command)."""
+    try:
+        return load_config(ws.config_path).config
+    except IncidentMCPError as err:
+        notes.append(f"config not read ({err}); deploys carry no rollback command")
+        return None
+
+
+def _deploys(log: DeployLog, start: dt.datetime, end: dt.datetime, affected: list[str],
+             commands: RollbackCommands | None) -> tuple[list[Ranked], dict[str, Deploy]]:
+    """The deploys in the window, ranked, and by sha those that shipped a commit."""
+    ranked: list[Ranked] = []
     shipped: dict[str, Deploy] = {}
     previous = log.previous_of()
     for deploy in log.deploys:
@@ -122,23 +149,25 @@ def recent_changes(ws: Workspace, *, incident_id: str | None = None, at: str | N
             ranked.append((tier, end - deploy.when, deploy.id, change))
             if deploy.sha:
                 shipped[deploy.sha] = deploy
-    other = commits_between(ws.root, start, end, limit=max_commits, timeout=git_timeout)
+    return ranked, shipped
+
+
+def _commits(ws: Workspace, start: dt.datetime, end: dt.datetime, shipped: dict[str, Deploy], notes: list[str],
+             *, limit: int, timeout: float) -> list[Ranked]:
+    """The commits in the window, ranked: those changing the config apart from the rest. When git could
+    not be read (a note, nothing cut by the cap) it is not asked again for the config commits."""
+    other = commits_between(ws.root, start, end, limit=limit, timeout=timeout)
     if other.note:
         notes.append(other.note)
     config_commits = other if other.note and not other.truncated else commits_between(
-        ws.root, start, end, limit=max_commits, paths=[CONFIG_FILE], timeout=git_timeout)
+        ws.root, start, end, limit=limit, paths=[CONFIG_FILE], timeout=timeout)
     config_shas = {c.sha for c in config_commits.commits}
-    for commit in config_commits.commits:
-        ranked.append((1, end - commit.at, commit.sha, _commit_change(commit, end, "config", shipped)))
+    ranked: list[Ranked] = [(1, end - commit.at, commit.sha, _commit_change(commit, end, "config", shipped))
+                            for commit in config_commits.commits]
     for commit in other.commits:
         if commit.sha not in config_shas:
             ranked.append((3, end - commit.at, commit.sha, _commit_change(commit, end, "commit", shipped)))
-    for promotion in read_promotions(ws, start, end):
-        ranked.append((4, end - promotion.at, promotion.file, _promotion_change(promotion, end)))
-    ranked.sort(key=lambda item: (item[0], item[1], item[2]))
-    return RecentChanges(incident_id=ident, detected_at=format_timestamp(end), window_hours=window_hours,
-                         services=affected, changes=[item[3] for item in ranked[:limit]], total=len(ranked),
-                         notes=notes)
+    return ranked
 
 
 def _deploy_change(deploy: Deploy, end: dt.datetime, affected: list[str], previous: Deploy | None,

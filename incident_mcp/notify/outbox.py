@@ -101,15 +101,34 @@ async def _attempts(channel: NotifyChannel, notice: Notice, env: Mapping[str, st
     return outcome, ATTEMPTS_PER_ROUND
 
 
+_Job = tuple[dict[str, Any], str, Notice]  # (the channel's slot in its entry, channel label, notice)
+
+
 async def deliver(entries: list[dict[str, Any]], channels: Sequence[NotifyChannel], now: dt.datetime, *,
                   deadline: float, env: Mapping[str, str] | None = None) -> list[Delivery]:
     """Send every pending (entry, channel): channels at once, each channel's notices in order, each retried
     with backoff, all within ``deadline`` seconds; statuses are updated in ``entries`` (save them afterwards).
     Never raises for a channel."""
-    env = os.environ if env is None else env
     by_label = {c.label: c for c in channels}
-    jobs: list[tuple[dict[str, Any], str, Notice]] = []
-    results: list[Delivery] = []
+    jobs, results = _due(entries, by_label, now)
+    if not jobs:
+        return results
+    finished = await _send_all(jobs, by_label, os.environ if env is None else env, deadline)
+    for index, (slot, label, notice) in enumerate(jobs):
+        if index in finished:
+            outcome, tries = finished[index]
+        else:
+            outcome, tries = Outcome(label, False, f"the round's delivery deadline ({deadline:g} s) passed"), 1
+        results.append(_settle(slot, label, notice, outcome, tries, now))
+    return results
+
+
+def _due(entries: list[dict[str, Any]], by_label: Mapping[str, NotifyChannel],
+         now: dt.datetime) -> tuple[list[_Job], list[Delivery]]:
+    """The pending (slot, channel, notice) to send now, in queue order; slots pending too long are marked
+    expired (and returned as deliveries) instead."""
+    jobs: list[_Job] = []
+    expired: list[Delivery] = []
     for entry in entries:
         notice = Notice.from_data(entry["notice"])
         for label, slot in entry["channels"].items():
@@ -119,11 +138,15 @@ async def deliver(entries: list[dict[str, Any]], channels: Sequence[NotifyChanne
                 slot["status"] = "expired"
                 log.error("notify %s %s: given up after %s without delivery (last: %s)", label, notice.event_id,
                           EXPIRE, slot.get("last", "never tried"))
-                results.append(Delivery(notice.event_id, label, "expired", slot.get("last", ""), slot["attempts"]))
+                expired.append(Delivery(notice.event_id, label, "expired", slot.get("last", ""), slot["attempts"]))
             elif label in by_label:
                 jobs.append((slot, label, notice))
-    if not jobs:
-        return results
+    return jobs, expired
+
+
+async def _send_all(jobs: Sequence[_Job], by_label: Mapping[str, NotifyChannel], env: Mapping[str, str],
+                    deadline: float) -> dict[int, tuple[Outcome, int]]:
+    """Each job's outcome and attempts, by index; jobs the deadline cut off are missing."""
     # Channels in parallel; on one channel the notices go one after the other, in the order they were
     # queued, so "joined" never lands after the "severity raised" that followed it.
     finished: dict[int, tuple[Outcome, int]] = {}
@@ -137,21 +160,21 @@ async def deliver(entries: list[dict[str, Any]], channels: Sequence[NotifyChanne
     _done, pending = await asyncio.wait(tasks, timeout=deadline)
     for task in pending:
         task.cancel()
-    for index, (slot, label, notice) in enumerate(jobs):
-        if index in finished:
-            outcome, tries = finished[index]
-        else:
-            outcome, tries = Outcome(label, False, f"the round's delivery deadline ({deadline:g} s) passed"), 1
-        slot["attempts"] = int(slot.get("attempts", 0)) + tries
-        slot["last"] = outcome.detail
-        if outcome.ok:
-            slot["status"] = "sent"
-            slot["sent_at"] = _stamp(now)
-            log.info("notify %s %s: sent (%s)", label, notice.event_id, outcome.detail)
-        else:
-            log.warning("notify %s %s: failed (%s); retried next round", label, notice.event_id, outcome.detail)
-        results.append(Delivery(notice.event_id, label, slot["status"], outcome.detail, slot["attempts"]))
-    return results
+    return finished
+
+
+def _settle(slot: dict[str, Any], label: str, notice: Notice, outcome: Outcome, tries: int,
+            now: dt.datetime) -> Delivery:
+    """Record one delivery's outcome in its slot (sent, or still pending for next round) and log it."""
+    slot["attempts"] = int(slot.get("attempts", 0)) + tries
+    slot["last"] = outcome.detail
+    if outcome.ok:
+        slot["status"] = "sent"
+        slot["sent_at"] = _stamp(now)
+        log.info("notify %s %s: sent (%s)", label, notice.event_id, outcome.detail)
+    else:
+        log.warning("notify %s %s: failed (%s); retried next round", label, notice.event_id, outcome.detail)
+    return Delivery(notice.event_id, label, slot["status"], outcome.detail, slot["attempts"])
 
 
 def prune(entries: list[dict[str, Any]], now: dt.datetime) -> list[dict[str, Any]]:

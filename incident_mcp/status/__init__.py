@@ -3,12 +3,13 @@
 Modules: ``addresses`` (is an IP public, in every spelling), ``targets`` (what may be probed),
 ``transport`` (policy-checked fresh connections, certificate days), ``body`` (bounded decompression),
 ``health`` (expectations and application/health+json), ``causes`` (why a request failed),
-``loop_lag`` (our own stalls), ``checker`` (one check: attempts, re-check, verdict), ``sweep`` (all
-checks at once), ``rollup`` (overall state and severity hint), ``models`` (the results).
+``loop_lag`` (our own stalls), ``options`` (a sweep's knobs and limits, a check's deadline), ``checker``
+(one check: attempts, re-check, verdict), ``sweep`` (all checks at once), ``rollup`` (overall state and
+severity hint), ``models`` (the results).
 """
 
 from incident_mcp.status.causes import classify_error
-from incident_mcp.status.checker import Checker, CheckOptions, deadline_seconds
+from incident_mcp.status.checker import Checker
 from incident_mcp.status.models import (
     CheckTarget,
     Finding,
@@ -20,6 +21,7 @@ from incident_mcp.status.models import (
     StatusCounts,
     StatusReport,
 )
+from incident_mcp.status.options import CheckOptions, deadline_seconds
 from incident_mcp.status.rollup import overall_state, severity_hint
 from incident_mcp.status.sweep import ProgressCallback, check_targets
 from incident_mcp.status.targets import (

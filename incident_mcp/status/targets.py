@@ -97,11 +97,7 @@ class TargetPolicy:
         if category is None:
             return None
         name = canonical_host(host)
-        if name in self.allowed_hosts:
-            return None
-        if any(address.version == net.version and address in net for net in self.allowed_networks):
-            return None
-        if scheme is not None and port is not None and (scheme.lower(), name, port) in self.allowed_origins:
+        if self._allows(name, address, scheme=scheme, port=port):
             return None
         declared = sorted(f"{s}://{h}:{p}" for s, h, p in self.allowed_origins if h == name)
         if declared:
@@ -110,6 +106,15 @@ class TargetPolicy:
                     "service allows its scheme, host and port, not the whole host)")
         return (f"{address} is a {category} address; only services declared in incident_response.services "
                 "(their exact scheme, host and port) or hosts in allow_private_targets may be private")
+
+    def _allows(self, name: str, address: IPAddress, *, scheme: str | None, port: int | None) -> bool:
+        """Whether a non-public ``address`` of host ``name`` is allowed: a listed host or network, or the
+        exact declared origin (scheme, host and port)."""
+        if name in self.allowed_hosts:
+            return True
+        if any(address.version == net.version and address in net for net in self.allowed_networks):
+            return True
+        return scheme is not None and port is not None and (scheme.lower(), name, port) in self.allowed_origins
 
     def literal_refusal(self, host: str, *, scheme: str | None = None, port: int | None = None) -> str | None:
         """The refusal for a host that spells an IP address (any spelling), without resolving names."""

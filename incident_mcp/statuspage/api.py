@@ -11,7 +11,8 @@ import json
 from typing import Any
 from urllib.parse import urljoin
 
-from incident_mcp.statuspage.model import Component, ComponentRef, Maintenance, PublicIncident, Site
+from incident_mcp.statuspage.components import Component
+from incident_mcp.statuspage.model import ComponentRef, Maintenance, PublicIncident, Site
 
 MAX_INCIDENTS = 50
 

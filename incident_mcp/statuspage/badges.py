@@ -8,7 +8,8 @@ no data is lightgrey.
 from __future__ import annotations
 
 from incident_mcp.statuspage.api import dumps
-from incident_mcp.statuspage.model import Component, Site
+from incident_mcp.statuspage.components import Component
+from incident_mcp.statuspage.model import Site
 
 THRESHOLDS = ((0.999, "brightgreen"), (0.99, "green"), (0.98, "yellowgreen"), (0.95, "yellow"), (0.90, "orange"))
 CACHE_SECONDS = 300

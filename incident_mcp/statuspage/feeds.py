@@ -14,7 +14,8 @@ from email.utils import format_datetime
 from urllib.parse import urlsplit
 
 from incident_mcp.statuspage.api import link
-from incident_mcp.statuspage.model import PublicIncident, Site, Update, iso
+from incident_mcp.statuspage.model import PublicIncident, Site, Update
+from incident_mcp.statuspage.public import iso
 
 MAX_ENTRIES = 100
 ATOM_NS = "http://www.w3.org/2005/Atom"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,40 +18,27 @@ from incident_mcp.incidents.document import short_duration
 from incident_mcp.incidents.events import state_after
 from incident_mcp.incidents.record import IncidentState
 from incident_mcp.incidents.record import parse_timestamp as _parse_timestamp
+from incident_mcp.statuspage.components import BAR_DAYS, WINDOWS, Component, build_components
 from incident_mcp.statuspage.public import (
     IMPACT_LABEL,
     INDICATOR_RANK,
     OVERALL_DESCRIPTION,
     SEVERITY_IMPACT,
-    SEVERITY_STATUS,
     STATE_LABEL,
     STATUS_INDICATOR,
     STATUS_LABEL,
-    ComponentStatus,
     Indicator,
     clean_line,
     clean_text,
+    display_time,
     generic_title,
+    iso,
     worst_status,
 )
-from incident_mcp.uptime import (
-    DAY,
-    FORMULA,
-    Span,
-    Uptime,
-    daily_uptime,
-    data_start,
-    day_start,
-    format_percent,
-    incident_spans,
-    severity_segments,
-    uptime,
-)
+from incident_mcp.uptime import DAY, FORMULA, Span, severity_segments
 
 # Records repeat the same few timestamps many times (sorting, segments, updates): parse each text once.
 parse_timestamp = functools.lru_cache(maxsize=1 << 16)(_parse_timestamp)
-BAR_DAYS = 90
-WINDOWS = (90, 30, 7)
 PAST_DAYS = 90
 
 
@@ -75,47 +62,6 @@ class ComponentRef:
 
     id: str
     name: str
-
-
-@dataclass(frozen=True)
-class DayBar:
-    """One day of a component's uptime bar."""
-
-    date: str
-    level: str  # a component status, or "no_data"
-    percent: str
-    text: str  # the day's text alternative: date, figure, what happened
-
-
-@dataclass(frozen=True)
-class UptimeFigure:
-    """The formula's value over the last ``days`` UTC days (today included)."""
-
-    days: int
-    percent: str
-    ratio: float | None
-    major_minutes: float
-    partial_minutes: float
-    window_minutes: float
-
-
-@dataclass(frozen=True)
-class Component:
-    """A configured public service as the page shows it."""
-
-    id: str
-    name: str
-    position: int
-    status: ComponentStatus
-    status_label: str
-    uptime: tuple[UptimeFigure, ...]
-    bars: tuple[DayBar, ...]
-    bars_summary: str
-
-    @property
-    def uptime_90(self) -> UptimeFigure:
-        """The 90-day figure shown under the bars and on the badge."""
-        return self.uptime[0]
 
 
 @dataclass(frozen=True)
@@ -200,26 +146,6 @@ class Site:
     legend: tuple[tuple[str, str], ...]  # (level, label)
 
 
-def iso(at: dt.datetime) -> str:
-    """``2026-03-01T02:14:00Z``."""
-    return at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def display_time(at: dt.datetime) -> str:
-    """``1 Mar 2026, 02:14 UTC``."""
-    at = at.astimezone(dt.UTC)
-    return f"{at.day} {at:%b %Y, %H:%M} UTC"
-
-
-def display_date(day: dt.date) -> str:
-    """``1 Mar 2026``."""
-    return f"{day.day} {day:%b %Y}"
-
-
-def _minutes_text(minutes: float) -> str:
-    return short_duration(dt.timedelta(minutes=round(minutes)))
-
-
 # ---- incidents ---------------------------------------------------------------------------------------------
 
 
@@ -291,79 +217,6 @@ def published(source: SourceRecord, public: Mapping[str, ServiceConfig], now: dt
     return not record.services or any(name in public for name in record.services)
 
 
-# ---- components and uptime ----------------------------------------------------------------------------------
-
-
-def _level(figure: Uptime) -> str:
-    if figure.major_minutes > 0:
-        return "major_outage"
-    if figure.partial_minutes > 0:
-        return "partial_outage"
-    if figure.degraded_minutes > 0:
-        return "degraded_performance"
-    if figure.maintenance_minutes > 0:
-        return "under_maintenance"
-    return "operational"
-
-
-def _day_text(day: dt.date, figure: Uptime | None) -> str:
-    if figure is None or figure.ratio is None:
-        return f"{display_date(day)}: no data"
-    parts = [(figure.major_minutes, "major outage"), (figure.partial_minutes, "partial outage"),
-             (figure.degraded_minutes, "degraded performance"), (figure.maintenance_minutes, "maintenance")]
-    happened = [f"{_minutes_text(minutes)} {what}" for minutes, what in parts if minutes >= 0.5]
-    tail = ", ".join(happened) if happened else "no incidents"
-    return f"{display_date(day)}: {format_percent(figure.ratio)} uptime, {tail}"
-
-
-def _bars(spans: Sequence[Span], now: dt.datetime, data_from: dt.datetime) -> tuple[tuple[DayBar, ...], str]:
-    bars: list[DayBar] = []
-    for day, figure in daily_uptime(spans, BAR_DAYS, now, data_from=data_from):
-        level = "no_data" if figure is None or figure.ratio is None else _level(figure)
-        bars.append(DayBar(date=day.isoformat(), level=level,
-                           percent=format_percent(figure.ratio if figure else None), text=_day_text(day, figure)))
-    eventful = [bar for bar in bars if bar.level not in ("operational", "no_data")]
-    missing = sum(bar.level == "no_data" for bar in bars)
-    summary = [f"{len(eventful)} of the last {BAR_DAYS} days with incidents or maintenance"]
-    if eventful:
-        listed = "; ".join(bar.text for bar in eventful[-5:])
-        summary.append(("most recent: " if len(eventful) > 5 else "") + listed)
-    if missing:
-        summary.append(f"{missing} days without data")
-    return tuple(bars), ". ".join(summary) + "."
-
-
-def _figures(spans: Sequence[Span], now: dt.datetime, data_from: dt.datetime) -> tuple[UptimeFigure, ...]:
-    figures: list[UptimeFigure] = []
-    for days in WINDOWS:
-        start = day_start(now) - (days - 1) * DAY
-        figure = uptime(spans, start, now, data_from=data_from)
-        figures.append(UptimeFigure(days=days, percent=format_percent(figure.ratio), ratio=figure.ratio,
-                                    major_minutes=figure.major_minutes, partial_minutes=figure.partial_minutes,
-                                    window_minutes=figure.window_minutes))
-    return tuple(figures)
-
-
-def _maintenance_spans(windows: Iterable[MaintenanceWindow], now: dt.datetime) -> dict[str, list[Span]]:
-    spans: dict[str, list[Span]] = {}
-    for window in windows:
-        if window.start >= now:
-            continue
-        for service in window.services:
-            spans.setdefault(service, []).append(Span(window.start, min(window.end, now), "under_maintenance",
-                                                      source="maintenance"))
-    return spans
-
-
-def _current_status(service: str, open_records: Sequence[IncidentRecord], observed: Sequence[Span],
-                    windows: Sequence[MaintenanceWindow], now: dt.datetime) -> ComponentStatus:
-    statuses: list[str] = [SEVERITY_STATUS[r.severity] for r in open_records if service in r.services]
-    statuses += [s.impact for s in observed if s.impact != "no_data" and s.start <= now <= s.end]
-    if any(w.covers(service, now) for w in windows):
-        statuses.append("under_maintenance")
-    return worst_status(statuses)
-
-
 def _maintenance(index: int, window: MaintenanceWindow, public: Mapping[str, ServiceConfig],
                  now: dt.datetime) -> Maintenance | None:
     refs = tuple(ComponentRef(name, public[name].public_name) for name in dict.fromkeys(window.services)
@@ -391,26 +244,12 @@ def build_site(config: CompanyConfig, records: Sequence[SourceRecord], now: dt.d
     starts; without them the incident records are the only data, from the day of the first record.
     """
     now = now.astimezone(dt.UTC).replace(microsecond=0)
-    observed = observed or {}
-    data_from = data_from or {}
     section = config.incident_response
     public = {s.name: s for s in section.services if s.public}
-    real = [source for source in records if not source.closed_as]
-    spans = incident_spans([s.record for s in real if parse_timestamp(s.record.detected_at) <= now], now)
-    maintenance = _maintenance_spans(section.maintenance, now)
-    open_records = [s.record for s in real if s.record.is_open and parse_timestamp(s.record.detected_at) <= now]
-
-    components: list[Component] = []
-    for position, service in enumerate(public.values(), start=1):
-        watched = list(observed.get(service.name, ()))
-        merged = [*spans.get(service.name, ()), *maintenance.get(service.name, ()), *watched]
-        known_from = data_start([s.record for s in real], data_from.get(service.name)) or now
-        status = _current_status(service.name, open_records, watched, section.maintenance, now)
-        bars, summary = _bars(merged, now, known_from)
-        components.append(Component(id=service.name, name=clean_line(service.public_name) or service.name,
-                                    position=position, status=status, status_label=STATUS_LABEL[status],
-                                    uptime=_figures(merged, now, known_from), bars=bars, bars_summary=summary))
-
+    real = [source.record for source in records if not source.closed_as]
+    components = build_components(public, now, records=real,
+                                  detected=[r for r in real if parse_timestamp(r.detected_at) <= now],
+                                  windows=section.maintenance, observed=observed or {}, data_from=data_from or {})
     incidents = sorted((_public_incident(s, public, now) for s in records if published(s, public, now)),
                        key=lambda i: (i.started_at, i.id), reverse=True)
     open_incidents = tuple(i for i in incidents if i.is_open)
@@ -419,7 +258,27 @@ def build_site(config: CompanyConfig, records: Sequence[SourceRecord], now: dt.d
     maintenances = tuple(m for index, window in enumerate(section.maintenance)
                          if (m := _maintenance(index, window, public, now)) is not None)
     maintenances = tuple(sorted(maintenances, key=lambda m: (m.starts_at, m.id)))
+    indicator, banner, description = _overall(open_incidents, components)
+    company = clean_line(config.company.name)
+    url = section.status_page.url.strip()
+    return Site(
+        name=f"{company} status" if company else "Status",
+        url=url if url.startswith(("https://", "http://")) else "",
+        now=now, now_iso=iso(now), now_text=display_time(now), indicator=indicator, description=description,
+        banner_level=banner, components=components, incidents=tuple(incidents),
+        open_incidents=open_incidents, past_incidents=past, maintenances=maintenances,
+        upcoming_maintenances=tuple(m for m in maintenances if m.status != "completed"),
+        formula=FORMULA, bar_days=BAR_DAYS, windows=WINDOWS, past_days=PAST_DAYS,
+        legend=tuple((level, STATUS_LABEL[level]) for level in ("operational", "degraded_performance",
+                                                                "partial_outage", "major_outage",
+                                                                "under_maintenance", "no_data")))
 
+
+def _overall(open_incidents: Sequence[PublicIncident], components: Sequence[Component]) -> tuple[Indicator, str, str]:
+    """The page's indicator, banner level and headline: the worst of the open incidents and the components.
+
+    An open incident on operational components still colours the banner by its impact.
+    """
     indicator: Indicator = "none"
     for candidate in [*(i.impact for i in open_incidents), *(STATUS_INDICATOR[c.status] for c in components)]:
         if INDICATOR_RANK[candidate] > INDICATOR_RANK[indicator]:
@@ -430,16 +289,4 @@ def build_site(config: CompanyConfig, records: Sequence[SourceRecord], now: dt.d
         description = "Service Under Maintenance"
     if indicator != "none" and banner == "operational":
         banner = {"minor": "degraded_performance", "major": "partial_outage", "critical": "major_outage"}[indicator]
-    company = clean_line(config.company.name)
-    url = section.status_page.url.strip()
-    return Site(
-        name=f"{company} status" if company else "Status",
-        url=url if url.startswith(("https://", "http://")) else "",
-        now=now, now_iso=iso(now), now_text=display_time(now), indicator=indicator, description=description,
-        banner_level=banner, components=tuple(components), incidents=tuple(incidents),
-        open_incidents=open_incidents, past_incidents=past, maintenances=maintenances,
-        upcoming_maintenances=tuple(m for m in maintenances if m.status != "completed"),
-        formula=FORMULA, bar_days=BAR_DAYS, windows=WINDOWS, past_days=PAST_DAYS,
-        legend=tuple((level, STATUS_LABEL[level]) for level in ("operational", "degraded_performance",
-                                                                "partial_outage", "major_outage",
-                                                                "under_maintenance", "no_data")))
+    return indicator, banner, description

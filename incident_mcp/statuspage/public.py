@@ -2,11 +2,13 @@
 
 Customer-facing text is public by construction: it comes only from fields meant to be public (the
 posted ``communication`` events, ``public_summary``, ``public_title``, the public component names,
-states and times), never from the record's title, notes, root causes, commands or post-mortem.
+states and times), never from the record's title, notes, root causes, commands or post-mortem. Times are
+shown in UTC, in one spelling for machines (``iso``) and one for people.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -92,3 +94,19 @@ def worst_status(statuses: Sequence[str]) -> ComponentStatus:
         if STATUS_RANK[status] > STATUS_RANK[worst]:
             worst = status  # type: ignore[assignment]
     return worst
+
+
+def iso(at: dt.datetime) -> str:
+    """``2026-03-01T02:14:00Z``."""
+    return at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def display_time(at: dt.datetime) -> str:
+    """``1 Mar 2026, 02:14 UTC``."""
+    at = at.astimezone(dt.UTC)
+    return f"{at.day} {at:%b %Y, %H:%M} UTC"
+
+
+def display_date(day: dt.date) -> str:
+    """``1 Mar 2026``."""
+    return f"{day.day} {day:%b %Y}"

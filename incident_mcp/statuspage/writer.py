@@ -19,7 +19,7 @@ import re
 import secrets
 import shutil
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from incident_mcp.errors import WorkspaceError
@@ -149,52 +149,83 @@ def write_site(target: Path, files: Mapping[str, str]) -> WriteResult:
         check_relative(rel)
     target.parent.mkdir(parents=True, exist_ok=True)
     _sweep_staging(target)
-    staging = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}{TEMP_MARK}")
+    staging = _staging_name(target)
     staging.mkdir()
     previous = _previous(target) if target.is_dir() else set()
     all_files = {**files, MANIFEST: manifest_text(files)}
-    changed = unchanged = kept = 0
-    written: list[Path] = []
     try:
-        folders = {staging}
-        for rel, text in all_files.items():
-            dest = staging / rel
-            if dest.parent not in folders:
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                folders.add(dest.parent)
-            data = text.encode("utf-8")
-            old = target / rel
-            if rel in previous or rel == MANIFEST:
-                with contextlib.suppress(OSError):
-                    if not old.is_symlink() and old.is_file() and old.stat().st_size == len(data) \
-                            and old.read_bytes() == data:
-                        os.link(old, dest)
-                        unchanged += 1
-                        continue
-            dest.write_bytes(data)
-            written.append(dest)
-            changed += 1
-        if target.is_dir():
-            for path in sorted(target.rglob("*")):
-                rel = path.relative_to(target).as_posix()
-                if path.is_dir() and not path.is_symlink():
-                    continue
-                if rel not in all_files and rel not in previous:
-                    _carry(path, staging / rel)
-                    kept += 1
-        _sync_tree(staging, written, sorted(folders, key=lambda p: len(p.parts), reverse=True))
+        staged = _stage(staging, target, all_files, previous)
+        kept = _carry_foreign(target, staging, all_files, previous) if target.is_dir() else 0
+        _sync_tree(staging, staged.written, sorted(staged.folders, key=lambda p: len(p.parts), reverse=True))
         removed = len(previous - set(all_files))
-        if not target.exists():
-            staging.rename(target)
-        elif _exchange(staging, target):
-            pass
-        else:
-            retired = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}{TEMP_MARK}")
-            target.rename(retired)
-            staging.rename(target)
-            staging = retired
+        staging = _swap_in(staging, target)
         fsync_path(target.parent)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return WriteResult(out=target, files=len(all_files), changed=changed,
-                       unchanged=unchanged, removed=removed, kept_foreign=kept)
+    return WriteResult(out=target, files=len(all_files), changed=len(staged.written),
+                       unchanged=staged.unchanged, removed=removed, kept_foreign=kept)
+
+
+def _staging_name(target: Path) -> Path:
+    """A temp folder beside ``target``, named so ``_sweep_staging`` can tell when its writer died."""
+    return target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}{TEMP_MARK}")
+
+
+@dataclass
+class _Staged:
+    """What staging wrote: new files (to sync), folders made, and files linked unchanged from the old tree."""
+
+    written: list[Path] = field(default_factory=list)
+    folders: set[Path] = field(default_factory=set)
+    unchanged: int = 0
+
+
+def _stage(staging: Path, target: Path, all_files: Mapping[str, str], previous: set[str]) -> _Staged:
+    """Write ``all_files`` into ``staging``; a file of ours whose bytes did not change is hard-linked instead."""
+    staged = _Staged(folders={staging})
+    for rel, text in all_files.items():
+        dest = staging / rel
+        if dest.parent not in staged.folders:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            staged.folders.add(dest.parent)
+        data = text.encode("utf-8")
+        if (rel in previous or rel == MANIFEST) and _link_if_same(target / rel, dest, data):
+            staged.unchanged += 1
+            continue
+        dest.write_bytes(data)
+        staged.written.append(dest)
+    return staged
+
+
+def _link_if_same(old: Path, dest: Path, data: bytes) -> bool:
+    """Hard-link ``old`` at ``dest`` when it is a regular file holding exactly ``data``; False otherwise."""
+    with contextlib.suppress(OSError):
+        if not old.is_symlink() and old.is_file() and old.stat().st_size == len(data) and old.read_bytes() == data:
+            os.link(old, dest)
+            return True
+    return False
+
+
+def _carry_foreign(target: Path, staging: Path, all_files: Mapping[str, str], previous: set[str]) -> int:
+    """Carry into ``staging`` the files someone else put in ``target`` (neither ours now nor before)."""
+    kept = 0
+    for path in sorted(target.rglob("*")):
+        rel = path.relative_to(target).as_posix()
+        if path.is_dir() and not path.is_symlink():
+            continue
+        if rel not in all_files and rel not in previous:
+            _carry(path, staging / rel)
+            kept += 1
+    return kept
+
+
+def _swap_in(staging: Path, target: Path) -> Path:
+    """Put ``staging`` in ``target``'s place in one step; returns what is left to remove (the old tree)."""
+    if not target.exists():
+        staging.rename(target)
+    elif not _exchange(staging, target):
+        retired = _staging_name(target)
+        target.rename(retired)
+        staging.rename(target)
+        return retired
+    return staging

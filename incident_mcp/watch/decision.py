@@ -156,10 +156,22 @@ def _higher(a: Severity, b: Severity) -> bool:
     return SEVERITIES.index(a) < SEVERITIES.index(b)
 
 
+@dataclass(frozen=True)
+class _Round:
+    """One round's facts the incident actions are written from."""
+
+    tracks: Mapping[str, Track]
+    critical: Mapping[str, bool]
+    total: int  # services observed this round
+    down_now: tuple[str, ...]  # confirmed down after this round
+    newly_down: tuple[str, ...]
+    first: dt.datetime  # the first failed round of the newly down services
+    settings: WatchSettings
+
+
 def decide(state: WatchState, observations: Sequence[Observation], settings: WatchSettings, now: dt.datetime,
            open_incidents: Sequence[OpenIncident] = ()) -> Decision:
     """One round: new tracks, and the incident actions they call for."""
-    critical = {o.service: o.critical for o in observations}
     before = {name: t.confirmed for name, t in state.tracks.items()}
     # Services no longer configured are forgotten; the rest advance by this round.
     tracks = {obs.service: advance(state.tracks.get(obs.service, Track()), obs, settings, now)
@@ -167,56 +179,70 @@ def decide(state: WatchState, observations: Sequence[Observation], settings: Wat
     names = [o.service for o in observations]
     newly_down = tuple(n for n in names if tracks[n].confirmed == "down" and before.get(n, "up") != "down")
     newly_up = tuple(n for n in names if tracks[n].confirmed == "up" and before.get(n) == "down")
-    down_now = [n for n in names if tracks[n].confirmed == "down"]
 
     actions: list[Action] = []
     followed = _still_open(state.incident, open_incidents)
 
     if newly_down:
-        first = min((tracks[n].first_failed_at or now) for n in newly_down)
+        this = _Round(tracks=tracks, critical={o.service: o.critical for o in observations}, total=len(names),
+                      down_now=tuple(n for n in names if tracks[n].confirmed == "down"), newly_down=newly_down,
+                      first=min((tracks[n].first_failed_at or now) for n in newly_down), settings=settings)
         if followed is None:
-            adopt = next((i for i in open_incidents if set(i.services) & set(newly_down)), None)
-            if adopt is not None:
-                followed = Followed(id=adopt.id, services=adopt.services, severity=adopt.severity,
-                                    state=adopt.state, opened_by_watch=adopt.opened_by_watch)
-        if followed is None:
-            involved = tuple(down_now)
-            severity = severity_for(involved, critical, len(names))
-            actions.append(Action(
-                kind="opened", incident_id="", services=involved, severity=severity, detected_at=first,
-                title=_title(involved, tracks), overall=rollup(involved, critical, len(names)),
-                text=f"Watch: {', '.join(involved)} down for {settings.open_after} consecutive round(s) since "
-                     f"{first:%Y-%m-%d %H:%M:%S}Z ({_failure_text(involved, tracks)})."))
-            followed = Followed(id="", services=involved, severity=severity, state="investigating",
-                                opened_by_watch=True)
-        else:
-            joining = tuple(n for n in newly_down if n not in followed.services)
-            involved = tuple(dict.fromkeys([*followed.services, *down_now]))
-            relapse = followed.recovered_at is not None or followed.state == "monitoring"
-            kind: EventKind = "relapsed" if relapse and not joining else "joined"
-            verb = "down again" if kind == "relapsed" else "down, joined this incident"
-            actions.append(Action(
-                kind=kind, incident_id=followed.id, services=involved,
-                overall=rollup(down_now, critical, len(names)),
-                state="investigating" if followed.state == "monitoring" else None,
-                text=f"Watch: {', '.join(newly_down)} {verb} ({_failure_text(newly_down, tracks)}; first failed "
-                     f"round {first:%Y-%m-%d %H:%M:%S}Z)."))
-            severity = severity_for(down_now, critical, len(names))
-            if _higher(severity, followed.severity):
-                actions.append(Action(
-                    kind="severity_changed", incident_id=followed.id, services=involved, severity=severity,
-                    severity_from=followed.severity,
-                    text=f"Watch: {rollup(down_now, critical, len(names)).replace('_', ' ')} "
-                         f"({', '.join(down_now)} down); the classification rules give {severity}"))
-                followed = replace(followed, severity=severity)
-            followed = replace(followed, services=involved, recovered_at=None,
-                               state="investigating" if followed.state == "monitoring" else followed.state)
+            followed = _adopted(newly_down, open_incidents)
+        followed = _open(this, actions) if followed is None else _join(followed, this, actions)
 
     if followed is not None and not newly_down:
         followed = _recovery(followed, tracks, settings, now, newly_up, actions)
 
     return Decision(state=WatchState(last_round_at=now, tracks=tracks, incident=followed),
                     actions=tuple(actions), newly_down=newly_down, newly_up=newly_up)
+
+
+def _adopted(newly_down: Sequence[str], open_incidents: Sequence[OpenIncident]) -> Followed | None:
+    """An open incident that already names a newly down service, followed from now on (None: there is none)."""
+    adopt = next((i for i in open_incidents if set(i.services) & set(newly_down)), None)
+    if adopt is None:
+        return None
+    return Followed(id=adopt.id, services=adopt.services, severity=adopt.severity, state=adopt.state,
+                    opened_by_watch=adopt.opened_by_watch)
+
+
+def _open(this: _Round, actions: list[Action]) -> Followed:
+    """Open a new incident for every service confirmed down (the runner allocates its id)."""
+    involved = this.down_now
+    severity = severity_for(involved, this.critical, this.total)
+    actions.append(Action(
+        kind="opened", incident_id="", services=involved, severity=severity, detected_at=this.first,
+        title=_title(involved, this.tracks), overall=rollup(involved, this.critical, this.total),
+        text=f"Watch: {', '.join(involved)} down for {this.settings.open_after} consecutive round(s) since "
+             f"{this.first:%Y-%m-%d %H:%M:%S}Z ({_failure_text(involved, this.tracks)})."))
+    return Followed(id="", services=involved, severity=severity, state="investigating", opened_by_watch=True)
+
+
+def _join(followed: Followed, this: _Round, actions: list[Action]) -> Followed:
+    """Add the newly down services to the followed incident (a relapse when it had recovered), back to
+    investigating, with its severity raised when the classification rules now give a higher one."""
+    joining = tuple(n for n in this.newly_down if n not in followed.services)
+    involved = tuple(dict.fromkeys([*followed.services, *this.down_now]))
+    overall = rollup(this.down_now, this.critical, this.total)
+    relapse = followed.recovered_at is not None or followed.state == "monitoring"
+    kind: EventKind = "relapsed" if relapse and not joining else "joined"
+    verb = "down again" if kind == "relapsed" else "down, joined this incident"
+    actions.append(Action(
+        kind=kind, incident_id=followed.id, services=involved, overall=overall,
+        state="investigating" if followed.state == "monitoring" else None,
+        text=f"Watch: {', '.join(this.newly_down)} {verb} ({_failure_text(this.newly_down, this.tracks)}; first "
+             f"failed round {this.first:%Y-%m-%d %H:%M:%S}Z)."))
+    severity = severity_for(this.down_now, this.critical, this.total)
+    if _higher(severity, followed.severity):
+        actions.append(Action(
+            kind="severity_changed", incident_id=followed.id, services=involved, severity=severity,
+            severity_from=followed.severity,
+            text=f"Watch: {overall.replace('_', ' ')} ({', '.join(this.down_now)} down); the classification "
+                 f"rules give {severity}"))
+        followed = replace(followed, severity=severity)
+    return replace(followed, services=involved, recovered_at=None,
+                   state="investigating" if followed.state == "monitoring" else followed.state)
 
 
 def _still_open(followed: Followed | None, open_incidents: Sequence[OpenIncident]) -> Followed | None:

@@ -18,9 +18,11 @@ import datetime as dt
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from incident_mcp.errors import WorkspaceError
+from incident_mcp.frontmatter.reading import read_utf8
 from incident_mcp.uptime import Span, SpanKind
 from incident_mcp.watch.state import WATCH_DIR
 from incident_mcp.workspace import Workspace, atomic_write
@@ -157,7 +159,7 @@ class MonthFile:
         self.dirty = False
         path = ws.path(self.rel)
         if path.exists():
-            text = path.read_text(encoding="utf-8")
+            text = _read_text(path, self.rel)
             split = _day_lines(text)
             if split is not None:
                 head, self.raw = split
@@ -196,6 +198,11 @@ class MonthFile:
         lines = [f"{json.dumps(key)}: {texts[key]}" for key in sorted(texts)]
         text = head + ', "days": {\n' + ",\n".join(lines) + "\n}}\n"
         atomic_write(self.ws.path(self.rel), text)
+
+
+def _read_text(path: Path, rel: str) -> str:
+    """A history file's text; a WorkspaceError naming the file when it is not UTF-8 (so not ours)."""
+    return read_utf8(path, lambda why: WorkspaceError(f"{rel}: not a watch history file ({why})"))
 
 
 def read_month(text: str, rel: str) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
@@ -286,9 +293,12 @@ def _day_start(key: str) -> dt.datetime:
     return dt.datetime.combine(dt.date.fromisoformat(key), dt.time(), dt.UTC)
 
 
-def _joined(stretches: list[tuple[dt.datetime, dt.datetime, str]]) -> list[tuple[dt.datetime, dt.datetime, str]]:
+Stretch = tuple[dt.datetime, dt.datetime, str]  # (start, end, "observed" or a span kind)
+
+
+def _joined(stretches: list[Stretch]) -> list[Stretch]:
     """Stretches of the same kind that meet (across midnight) as one."""
-    out: list[tuple[dt.datetime, dt.datetime, str]] = []
+    out: list[Stretch] = []
     for start, end, kind in sorted(stretches, key=lambda s: (s[2], s[0])):
         if out and out[-1][2] == kind and start <= out[-1][1]:
             out[-1] = (out[-1][0], max(out[-1][1], end), kind)
@@ -305,34 +315,46 @@ def observed_spans(ws: Workspace, *, until: dt.datetime) -> Observations:
     spans: dict[str, list[Span]] = {}
     data_from: dict[str, dt.datetime] = {}
     for service, months in _service_months(ws).items():
-        covered: list[tuple[dt.datetime, dt.datetime, str]] = []
-        impacts: list[tuple[dt.datetime, dt.datetime, str]] = []
-        for month in months:
-            rel = f"{HISTORY_DIR}/{service}/{month}"
-            path = ws.path(rel)
-            if path.stat().st_size > MAX_HISTORY_BYTES:
-                raise WorkspaceError(f"{rel}: larger than {MAX_HISTORY_BYTES:,} bytes; not a file the watch wrote")
-            _head, days = read_month(path.read_text(encoding="utf-8"), rel)
-            for key, day in days.items():
-                base = _day_start(key)
-                for lo, hi in day.get("observed", []):
-                    covered.append((base + dt.timedelta(seconds=lo), base + dt.timedelta(seconds=hi), "observed"))
-                for kind, items in dict(day.get("spans", {})).items():
-                    if kind in SPAN_KINDS:
-                        impacts.extend((base + dt.timedelta(seconds=lo), base + dt.timedelta(seconds=hi), kind)
-                                       for lo, hi in items)
+        covered, impacts = _stretches(ws, service, months)
         covered = [(s, min(e, until), k) for s, e, k in _joined(covered) if s < until]
         if not covered:
             continue
         data_from[service] = covered[0][0]
         result = [Span(start=s, end=min(e, until), impact=k, source="watch")  # type: ignore[arg-type]
                   for s, e, k in _joined(impacts) if s < until]
-        cursor = covered[0][0]
-        for start, end, _ in covered:
-            if start > cursor:
-                result.append(Span(start=cursor, end=start, impact="no_data", source="watch"))
-            cursor = max(cursor, end)
-        if cursor < until:
-            result.append(Span(start=cursor, end=until, impact="no_data", source="watch"))
-        spans[service] = sorted(result, key=lambda s: (s.start, s.end))
+        spans[service] = sorted(result + _gaps(covered, until), key=lambda s: (s.start, s.end))
     return Observations(spans=spans, data_from=data_from)
+
+
+def _stretches(ws: Workspace, service: str, months: Sequence[str]) -> tuple[list[Stretch], list[Stretch]]:
+    """One service's history as read: the stretches the watch ran, and its impact stretches (not joined)."""
+    covered: list[Stretch] = []
+    impacts: list[Stretch] = []
+    for month in months:
+        rel = f"{HISTORY_DIR}/{service}/{month}"
+        path = ws.path(rel)
+        if path.stat().st_size > MAX_HISTORY_BYTES:
+            raise WorkspaceError(f"{rel}: larger than {MAX_HISTORY_BYTES:,} bytes; not a file the watch wrote")
+        _head, days = read_month(_read_text(path, rel), rel)
+        for key, day in days.items():
+            base = _day_start(key)
+            for lo, hi in day.get("observed", []):
+                covered.append((base + dt.timedelta(seconds=lo), base + dt.timedelta(seconds=hi), "observed"))
+            for kind, items in dict(day.get("spans", {})).items():
+                if kind in SPAN_KINDS:
+                    impacts.extend((base + dt.timedelta(seconds=lo), base + dt.timedelta(seconds=hi), kind)
+                                   for lo, hi in items)
+    return covered, impacts
+
+
+def _gaps(covered: Sequence[Stretch], until: dt.datetime) -> list[Span]:
+    """``no_data`` spans for the time between the watch's stretches, and after the last one until ``until``."""
+    gaps: list[Span] = []
+    cursor = covered[0][0]
+    for start, end, _ in covered:
+        if start > cursor:
+            gaps.append(Span(start=cursor, end=start, impact="no_data", source="watch"))
+        cursor = max(cursor, end)
+    if cursor < until:
+        gaps.append(Span(start=cursor, end=until, impact="no_data", source="watch"))
+    return gaps

@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 from incident_mcp.errors import WorkspaceError
+from incident_mcp.frontmatter.reading import read_utf8
 from incident_mcp.watch.decision import Followed, Track, WatchState
 from incident_mcp.workspace import Workspace, atomic_write
 
@@ -79,7 +80,12 @@ def parse_state(text: str) -> WatchState:
                                 recovered_at=_parse(raw.get("recovered_at")))
         return WatchState(last_round_at=_parse(data.get("last_round_at")), tracks=tracks, incident=incident)
     except (ValueError, TypeError, KeyError, AttributeError) as err:
-        raise WorkspaceError(f"{STATE_FILE}: not a watch state file ({err}); move it away to start afresh") from None
+        raise WorkspaceError(_not_ours(err)) from None
+
+
+def _not_ours(why: object) -> str:
+    """The one message for a state file we cannot have written, with why."""
+    return f"{STATE_FILE}: not a watch state file ({why}); move it away to start afresh"
 
 
 def load_state(ws: Workspace) -> WatchState:
@@ -89,7 +95,7 @@ def load_state(ws: Workspace) -> WatchState:
         return WatchState()
     if path.stat().st_size > MAX_STATE_BYTES:
         raise WorkspaceError(f"{STATE_FILE}: larger than {MAX_STATE_BYTES:,} bytes; not a state file we wrote")
-    return parse_state(path.read_text(encoding="utf-8"))
+    return parse_state(read_utf8(path, lambda why: WorkspaceError(_not_ours(why))))
 
 
 def save_state(ws: Workspace, state: WatchState) -> None:
