@@ -15,7 +15,8 @@ import pytest
 from mcp import Client, StdioServerParameters
 
 from incident_mcp.server import build_server
-from tests.conftest import cli_env
+from tests.support.checkout import cli_env
+from tests.support.mcp_client import first_text
 
 DEADLINE_S = 60
 
@@ -166,7 +167,7 @@ def test_get_incident_stays_small_however_long_the_timeline(example_ws: Path) ->
                 await call(client, "get_incident", {"incident_id": opened["id"], "timeline": "all"}))
     recent, whole = run(example_ws, steps)
     lean = ok(recent)
-    assert len(recent.content[0].text.encode()) <= 4096
+    assert len(first_text(recent).encode()) <= 4096
     assert lean["timeline_events"] == 41 and lean["timeline_omitted"] == 33 and lean["event_counts"]["note"] == 40
     assert len(lean["record"]["timeline"]) == 8 and lean["record"]["timeline"][-1]["text"].startswith("note 39")
     assert len(ok(whole)["record"]["timeline"]) == 41

@@ -7,10 +7,8 @@ import json
 import re
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -21,113 +19,23 @@ from mcp.client.streamable_http import streamable_http_client
 
 from incident_mcp.errors import ConfigError
 from incident_mcp.server.http import HttpSettings
-from tests.conftest import cli_env
+from tests.support.checkout import cli_env
+from tests.support.http_server import (
+    INIT,
+    MCP_HEADERS,
+    TOKEN,
+    Running,
+    config_only_workspace,
+    start,
+    stop,
+)
 
-TOKEN = "t0ken-for-tests-only-0123456789abcdefghijkl"
-INIT = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
-        "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}
 MAX_BODY = 64 * 1024
-MCP_HEADERS = {"accept": "application/json, text/event-stream", "content-type": "application/json"}
-
-# The real CLI, with one extra area that registers a write tool and a tool without annotations, so that
-# read-only mode has something to hide whatever tools the product itself has at the moment.
-WITH_FAKE_TOOLS = """
-import sys, types
-from mcp_types import ToolAnnotations
-import incident_mcp.server.app as app
-
-def register(server, ctx):
-    @server.tool(name="fake_write", annotations=ToolAnnotations(read_only_hint=False, destructive_hint=False))
-    def fake_write() -> str:
-        return "wrote"
-
-    @server.tool(name="fake_unannotated")
-    def fake_unannotated() -> str:
-        return "?"
-
-    @server.tool(name="fake_read", annotations=ToolAnnotations(read_only_hint=True))
-    def fake_read() -> str:
-        return "read"
-
-    from mcp.server.mcpserver import Context
-
-    @server.tool(name="fake_slow_read", annotations=ToolAnnotations(read_only_hint=True))
-    async def fake_slow_read(ctx: Context) -> str:
-        for done in range(1, 4):
-            await ctx.report_progress(done, 3, f"step {done}")
-        return "done"
-
-area = types.ModuleType("fake_area")
-area.register = register
-app.AREAS = (*app.AREAS, area)
-from incident_mcp.cli import main
-raise SystemExit(main(sys.argv[1:]))
-"""
-
-
-@dataclass
-class Running:
-    """A server subprocess, its port and everything it wrote to stderr so far."""
-
-    proc: subprocess.Popen[str]
-    port: int = 0
-    stderr: list[str] = field(default_factory=list)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/mcp"
-
-    def log(self) -> str:
-        return "".join(self.stderr)
-
-
-def start(ws: Path, *extra: str, token: str | None = None, fake_tools: bool = False,
-          deadline: float = 30) -> Running:
-    """Start the server on a free port and wait for its 'serving … at http://…:PORT/mcp' line on stderr."""
-    env = cli_env()
-    env.pop("INCIDENT_MCP_TOKEN", None)
-    if token is not None:
-        env["INCIDENT_MCP_TOKEN"] = token
-    head = [sys.executable, "-c", WITH_FAKE_TOOLS] if fake_tools else [sys.executable, "-m", "incident_mcp"]
-    proc = subprocess.Popen([*head, "serve", "--http", "--port", "0", "--workspace", str(ws), *extra],
-                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=env)
-    running = Running(proc)
-    ready = threading.Event()
-
-    def drain() -> None:
-        assert proc.stderr is not None
-        for line in proc.stderr:
-            running.stderr.append(line)
-            if "serving MCP over HTTP at" in line:
-                running.port = int(line.split("/mcp")[0].rsplit(":", 1)[1])
-                ready.set()
-        ready.set()
-
-    threading.Thread(target=drain, daemon=True).start()
-    ready.wait(deadline)
-    if not running.port:
-        stop(running)
-        pytest.fail(f"server did not start: {running.log()}")
-    return running
-
-
-def stop(running: Running) -> None:
-    running.proc.terminate()
-    try:
-        running.proc.wait(10)
-    except subprocess.TimeoutExpired:
-        running.proc.kill()
-        running.proc.wait(5)
 
 
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from tests.conftest import FIXTURES
-
-    root = tmp_path_factory.mktemp("ws")
-    (root / "company.config.yaml").write_bytes((FIXTURES / "company-os" / "company.config.yaml").read_bytes())
-    return root
+    return config_only_workspace(tmp_path_factory.mktemp("ws"))
 
 
 @pytest.fixture(scope="module")

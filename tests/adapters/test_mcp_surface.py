@@ -1,6 +1,6 @@
 """The agent-facing surface (tools, prompts, resources) is snapshotted, so every change to it is deliberate.
 
-Regenerate after an intended change with: UPDATE_SNAPSHOTS=1 python -m pytest tests/test_mcp_surface.py
+Regenerate after an intended change with: UPDATE_SNAPSHOTS=1 python -m pytest tests/adapters/test_mcp_surface.py
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ import asyncio
 import json
 import os
 import re
-from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -18,8 +17,9 @@ from mcp import Client
 
 from incident_mcp.server import build_server
 from incident_mcp.server.contract import unknown_keys
+from tests.support.checkout import REPO
 
-SNAPSHOT = Path(__file__).parent / "snapshots" / "mcp_surface.json"
+SNAPSHOT = REPO / "tests" / "snapshots" / "mcp_surface.json"
 DESIGN_TOOLS = {"load_context", "generate_runbook", "check_status", "classify_severity", "open_incident",
                 "update_incident", "get_incident", "list_incidents", "rollback_plan", "draft_communication",
                 "record_postmortem", "promote_artifact", "validate_artifacts", "publish_status_page",
@@ -63,9 +63,10 @@ def test_the_agent_facing_surface_matches_the_snapshot() -> None:
                             encoding="utf-8")
     assert SNAPSHOT.exists(), (
         f"{SNAPSHOT.name} is missing; create it deliberately with UPDATE_SNAPSHOTS=1 python -m pytest "
-        "tests/test_mcp_surface.py (it is never written on its own)")
+        "tests/adapters/test_mcp_surface.py (it is never written on its own)")
     assert current == json.loads(SNAPSHOT.read_text(encoding="utf-8")), (
-        "the MCP surface changed; if intended, run UPDATE_SNAPSHOTS=1 python -m pytest tests/test_mcp_surface.py")
+        "the MCP surface changed; if intended, run UPDATE_SNAPSHOTS=1 python -m pytest "
+        "tests/adapters/test_mcp_surface.py")
 
 
 def example_calls(description: str) -> list[str]:

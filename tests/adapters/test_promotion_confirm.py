@@ -12,6 +12,7 @@ from mcp import Client
 from mcp_types import ElicitRequestParams, ElicitResult
 
 from incident_mcp.server import build_server
+from tests.support.mcp_client import first_text
 
 RFC = "artifacts/rfcs/RFC-002-auth-sessions.md"
 
@@ -49,7 +50,7 @@ def test_archiving_without_confirmation_changes_nothing_and_says_how_to_confirm(
     before = status_of(example_ws)
     result, asked = promote(example_ws, {})
     assert result.is_error and asked == []
-    text = result.content[0].text
+    text = first_text(result)
     assert f"archiving {RFC}" in text and "cannot be undone" in text and "confirm=true" in text
     assert status_of(example_ws) == before
 
@@ -74,7 +75,7 @@ def test_a_client_that_can_ask_shows_the_exact_change_and_archives_on_yes(exampl
 def test_a_user_who_says_no_keeps_the_artifact(example_ws: Path, answer: dict[str, Any], action: str) -> None:
     before = status_of(example_ws)
     result, asked = promote(example_ws, {}, answer=answer, action=action)
-    assert result.is_error and len(asked) == 1 and "Nothing changed" in result.content[0].text
+    assert result.is_error and len(asked) == 1 and "Nothing changed" in first_text(result)
     assert status_of(example_ws) == before
 
 
@@ -83,4 +84,4 @@ def test_other_promotions_need_no_confirmation(example_ws: Path) -> None:
         async with Client(build_server(str(example_ws))) as client:
             return await client.call_tool("promote_artifact", {"artifact": "DM-001", "to": "review"})
     result = anyio.run(go)
-    assert not result.is_error or "confirm" not in result.content[0].text
+    assert not result.is_error or "confirm" not in first_text(result)

@@ -14,8 +14,9 @@ import pytest
 from mcp import Client, StdioServerParameters
 
 from incident_mcp.server import build_server
-from tests.conftest import EXAMPLE_COMPANY, cli_env
-from tests.test_http_server import Running, start, stop
+from tests.support.checkout import EXAMPLE_COMPANY, cli_env
+from tests.support.http_server import Running, start, stop
+from tests.support.mcp_client import first_text
 
 MODES = ("legacy", "2026-07-28")
 DEADLINE_S = 60
@@ -60,6 +61,6 @@ def test_both_revisions_on_every_transport_list_the_tools_and_keep_the_contract(
     names = {t.name for t in seen["tools"]}
     assert {"load_context", "open_incident", "promote_artifact", "check_status"} <= names and len(names) == 16
     assert not seen["context"].is_error and seen["context"].structured_content["company"]["name"] == "Brightdesk"
-    assert seen["unknown"].is_error and "did you mean 'state'?" in seen["unknown"].content[0].text
+    assert seen["unknown"].is_error and "did you mean 'state'?" in first_text(seen["unknown"])
     assert seen["severity"].structured_content["severity"] == "P0"
-    assert seen["severity"].content[0].text.startswith('{"severity":"P0"'), "compact JSON on every revision"
+    assert first_text(seen["severity"]).startswith('{"severity":"P0"'), "compact JSON on every revision"

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import REPO, cli_env
-from tests.test_validation import artifact
+from tests.support.artifact_repo import artifact
+from tests.support.checkout import REPO, cli_env
 
 SCRIPT = REPO / "tools" / "artifact" / "validate.sh"
 RFC = "artifacts/rfcs/RFC-EXAMPLE-001-notification-system.md"

@@ -20,8 +20,9 @@ from incident_mcp.catalog import (
     load_catalog_from,
     placeholders,
 )
+from tests.support.checkout import FIXTURES
 
-REFERENCE = (Path(__file__).parent / "fixtures" / "rollback-reference.md").read_text(encoding="utf-8")
+REFERENCE = (FIXTURES / "rollback-reference.md").read_text(encoding="utf-8")
 
 # Every provider the reference sheet covers, spelled as the sheet spells it, by the config kind that names it.
 REFERENCE_PROVIDERS: dict[str, dict[str, str]] = {

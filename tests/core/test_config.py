@@ -10,8 +10,9 @@ import pytest
 
 from incident_mcp.config import load_config, provider_refs
 from incident_mcp.errors import ConfigError
+from tests.support.checkout import COMPANY_OS
 
-TEMPLATE = Path(__file__).parent / "fixtures" / "company-os" / "company.config.yaml"
+TEMPLATE = COMPANY_OS / "company.config.yaml"
 
 
 def write(tmp_path: Path, text: str | bytes) -> Path:

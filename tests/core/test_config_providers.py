@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from incident_mcp.config import PROVIDER_FIELDS, LoadedConfig, load_config, provider_refs
+from tests.support.checkout import COMPANY_OS
 
-TEMPLATE = Path(__file__).parent / "fixtures" / "company-os" / "company.config.yaml"
+TEMPLATE = COMPANY_OS / "company.config.yaml"
 
 
 def _load(tmp_path: Path, text: str) -> LoadedConfig:

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from mcp import Client, StdioServerParameters
+from mcp import StdioServerParameters
 
 from incident_mcp.context import load_context
 from incident_mcp.server import build_server
 from incident_mcp.workspace import Workspace
-from tests.conftest import REPO, cli_env
+from tests.support.checkout import REPO, cli_env
+from tests.support.mcp_client import call_tool, first_text
 
 
 def test_the_example_company_context_names_its_stack_services_and_rfcs(example_ws: Path) -> None:
@@ -38,23 +38,16 @@ def test_the_blank_company_os_template_lists_what_is_missing(company_os_ws: Path
     assert ctx.services == [] and [r.id for r in ctx.rfcs] == ["RFC-EXAMPLE-001"]
 
 
-def _call(server: Any, tool: str, args: dict[str, Any] | None = None) -> Any:
-    async def go() -> Any:
-        async with Client(server) as client:
-            return await client.call_tool(tool, args or {})
-    return asyncio.run(go())
-
-
 def test_load_context_over_the_in_memory_client_returns_structured_content(example_ws: Path) -> None:
-    result = _call(build_server(str(example_ws)), "load_context")
+    result = call_tool(build_server(str(example_ws)), "load_context")
     assert not result.is_error
     assert result.structured_content["company"]["name"] == "Brightdesk"
 
 
 def test_load_context_without_a_workspace_is_a_readable_tool_error(tmp_path: Path) -> None:
-    result = _call(build_server(str(tmp_path / "nope")), "load_context")
+    result = call_tool(build_server(str(tmp_path / "nope")), "load_context")
     assert result.is_error
-    assert "is not a folder" in result.content[0].text
+    assert "is not a folder" in first_text(result)
 
 
 def test_load_context_over_stdio_with_a_broken_config_names_the_line(example_ws: Path) -> None:
@@ -62,9 +55,9 @@ def test_load_context_over_stdio_with_a_broken_config_names_the_line(example_ws:
     params = StdioServerParameters(command=sys.executable, args=["-m", "incident_mcp", "serve", "--workspace",
                                                                  str(example_ws)],
                                    env=cli_env(), cwd=str(REPO))
-    result = _call(params, "load_context")
+    result = call_tool(params, "load_context")
     assert result.is_error
-    assert "company.config.yaml:" in result.content[0].text and "YAML syntax error" in result.content[0].text
+    assert "company.config.yaml:" in first_text(result) and "YAML syntax error" in first_text(result)
 
 
 def test_the_context_command_prints_json_and_plain_text(example_ws: Path,

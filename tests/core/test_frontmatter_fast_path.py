@@ -13,10 +13,10 @@ from incident_mcp.artifacts import dump_frontmatter, parse_artifact
 from incident_mcp.frontmatter import parse
 from incident_mcp.frontmatter.fast_path import simple_frontmatter
 from incident_mcp.frontmatter.split import split_frontmatter
+from tests.support.checkout import COMPANY_OS, REPO
 
-REPO = Path(__file__).resolve().parent.parent
 TYPICAL = sorted([*(REPO / "incident_mcp" / "example_company" / "artifacts").rglob("*.md"),
-                  *(REPO / "tests" / "fixtures" / "company-os" / "artifacts").rglob("*.md")])
+                  *(COMPANY_OS / "artifacts").rglob("*.md")])
 
 
 def _written_by_the_tools() -> str:

@@ -18,7 +18,7 @@ from incident_mcp.config import load_config
 from incident_mcp.errors import ConfigError, IncidentMCPError, PathEscapeError, WorkspaceError
 from incident_mcp.installer import BUNDLED_FILES, InitResult, run_init, section_text
 from incident_mcp.workspace import Workspace
-from tests.conftest import FIXTURES, cli_env
+from tests.support.checkout import FIXTURES, cli_env
 
 SKILL = "---\nname: incident-response\ndescription: test skill\n---\n\n# Incident response\n"
 STATUS = "#!/usr/bin/env bash\n# status-check v1\nexit 0\n"

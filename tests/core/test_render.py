@@ -21,6 +21,7 @@ from incident_mcp.render import (
     render,
 )
 from incident_mcp.workspace import Workspace
+from tests.support.checkout import FIXTURES, REPO
 
 
 @pytest.fixture
@@ -268,16 +269,15 @@ def test_an_installed_wheel_renders_from_its_bundled_templates(tmp_path: Path) -
     import subprocess
     import sys
 
-    repo = Path(__file__).resolve().parent.parent
     out = tmp_path / "wheel"
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w",
-                    str(out), str(repo)], check=True, capture_output=True)
+                    str(out), str(REPO)], check=True, capture_output=True)
     site = out / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(site),
                     str(next(out.glob("incident_mcp-*.whl")))], check=True, capture_output=True)
     ws = tmp_path / "company"
     ws.mkdir()
-    shutil.copy(repo / "tests" / "fixtures" / "stacks" / "fly-django" / "company.config.yaml", ws)
+    shutil.copy(FIXTURES / "stacks" / "fly-django" / "company.config.yaml", ws)
     code = ("from incident_mcp.render import packaged_templates_dir; from incident_mcp.runbook import "
             "generate_runbook; from incident_mcp.workspace import Workspace; print(packaged_templates_dir()); "
             "print([f.action for f in generate_runbook(Workspace.at('.')).files])")

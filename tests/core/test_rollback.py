@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -19,9 +18,10 @@ from incident_mcp.catalog import KINDS, load_catalog
 from incident_mcp.config import CompanyConfig, load_config
 from incident_mcp.rollback import SECTION_KINDS, PlanStep, RollbackPlan, format_plan, rollback_plan
 from incident_mcp.server import build_server
+from tests.support.checkout import COMPANY_OS, EXAMPLE_COMPANY, FIXTURES, cli_env
+from tests.support.mcp_client import first_text
 
-ROOT = Path(__file__).resolve().parent.parent
-TEMPLATE = Path(__file__).parent / "fixtures" / "company-os" / "company.config.yaml"
+TEMPLATE = COMPANY_OS / "company.config.yaml"
 
 
 def _config(tmp_path: Path, text: str) -> CompanyConfig:
@@ -351,22 +351,21 @@ def test_the_mcp_tool_is_read_only_and_returns_the_structured_plan(tmp_path: Pat
 def test_the_mcp_tool_rejects_an_unknown_section(tmp_path: Path) -> None:
     _, result = _call(_workspace(tmp_path, "tech_stack: {hosting: fly}\n"), {"kinds": ["flags"]})
     assert result.is_error
-    assert "feature_flag" in result.content[0].text
+    assert "feature_flag" in first_text(result)
 
 
 def test_the_mcp_tool_reports_a_broken_config_with_its_field(tmp_path: Path) -> None:
     _, result = _call(_workspace(tmp_path, "incident_response: {dns: {ttl: -5}}\n"), {})
     assert result.is_error
-    assert "incident_response.dns.ttl" in result.content[0].text
+    assert "incident_response.dns.ttl" in first_text(result)
 
 
 # ---- CLI -----------------------------------------------------------------------------------------------
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
     return subprocess.run([sys.executable, "-m", "incident_mcp", *args], capture_output=True, text=True,
-                          env=env, timeout=60, check=False)
+                          env=cli_env(), timeout=60, check=False)
 
 
 def test_the_cli_prints_the_plan_as_text_and_as_json(tmp_path: Path) -> None:
@@ -489,7 +488,7 @@ def test_a_queue_an_rfc_mentions_is_named_too(tmp_path: Path) -> None:
 
 def test_the_flags_the_rfcs_name_are_in_the_kill_switch_section(tmp_path: Path) -> None:
     ws = tmp_path / "ws"
-    shutil.copytree(ROOT / "incident_mcp" / "example_company", ws)
+    shutil.copytree(EXAMPLE_COMPANY, ws)
     from incident_mcp.workspace import Workspace
 
     plan = rollback_plan(load_config(ws / "company.config.yaml").config, ["feature_flag"],
@@ -525,7 +524,7 @@ def test_every_aws_command_names_the_region(tmp_path: Path) -> None:
 
 # ---- fixture companies mixing the new providers; the repeatable audit -----------------------------------------
 
-STACK_FIXTURES = ROOT / "tests" / "fixtures" / "stacks"
+STACK_FIXTURES = FIXTURES / "stacks"
 MIXED_STACKS = ["kamal-rails-sidekiq-bunny", "firebase-supabase-flipt", "app-engine-neon-kysely", "ecs-efcore-datadog"]
 # Placeholders that name something chosen during the incident (a deployment, a version, a record id): the config
 # cannot know them. Any other UPPERCASE placeholder left in a fixture company's plan is a config value not filled.

@@ -13,8 +13,8 @@ from incident_mcp.catalog.models import PLACEHOLDER, curl_command, is_http
 from incident_mcp.config import load_config, provider_refs
 from incident_mcp.runbook import POSTMORTEM_PATH, RUNBOOK_PATH, generate_runbook, solo_voice_problems
 from incident_mcp.workspace import Workspace
+from tests.support.checkout import FIXTURES
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
 STACKS = sorted(p.name for p in (FIXTURES / "stacks").iterdir() if p.is_dir())
 ALL_STACKS = [*STACKS, "blank"]
 

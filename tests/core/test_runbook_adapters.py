@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -15,25 +14,14 @@ from mcp import Client, StdioServerParameters
 from incident_mcp.render import OVERRIDE_DIR
 from incident_mcp.runbook import POSTMORTEM_PATH, RUNBOOK_PATH
 from incident_mcp.server import build_server
-from tests.conftest import cli_env
+from tests.support.checkout import cli_env, stack_workspace
+from tests.support.mcp_client import call_tool, first_text
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
 RunCli = Callable[..., subprocess.CompletedProcess[str]]
 
 
 def make_ws(tmp_path: Path, stack: str = "railway-drizzle") -> Path:
-    root = tmp_path / "ws"
-    root.mkdir()
-    shutil.copy(FIXTURES / "stacks" / stack / "company.config.yaml", root / "company.config.yaml")
-    return root
-
-
-def call(server: Any, name: str, args: dict[str, Any]) -> Any:
-    async def go() -> Any:
-        async with Client(server) as client:
-            return await client.call_tool(name, args)
-
-    return asyncio.run(go())
+    return stack_workspace(tmp_path / "ws", stack)
 
 
 def test_the_tool_is_annotated_truthfully(tmp_path: Path) -> None:
@@ -62,34 +50,34 @@ def test_a_read_only_server_does_not_offer_it(tmp_path: Path) -> None:
 def test_dry_run_then_write_through_the_tool(tmp_path: Path) -> None:
     root = make_ws(tmp_path)
     server = build_server(str(root))
-    summary = call(server, "generate_runbook", {"dry_run": True})
+    summary = call_tool(server, "generate_runbook", {"dry_run": True})
     assert not summary.is_error
     assert [(f["action"], "text" in f, "diff" in f) for f in summary.structured_content["files"]] == [
         ("created", False, False), ("created", False, False)], "a summary: no full text, no diff of a new file"
     assert summary.structured_content["files"][0]["chars"] > 1000
-    dry = call(server, "generate_runbook", {"dry_run": True, "full_text": True})
+    dry = call_tool(server, "generate_runbook", {"dry_run": True, "full_text": True})
     assert not dry.is_error
     files = dry.structured_content["files"]
     assert [f["action"] for f in files] == ["created", "created"]
     assert files[0]["path"] == RUNBOOK_PATH and files[0]["diff"].startswith("--- /dev/null")
     assert not (root / "standards").exists()
 
-    real = call(server, "generate_runbook", {})
+    real = call_tool(server, "generate_runbook", {})
     assert not real.is_error
     assert [f["action"] for f in real.structured_content["files"]] == ["created", "created"]
     assert (root / RUNBOOK_PATH).read_text() == files[0]["text"]
     assert (root / POSTMORTEM_PATH).is_file()
 
-    again = call(server, "generate_runbook", {})
+    again = call_tool(server, "generate_runbook", {})
     assert [f["action"] for f in again.structured_content["files"]] == ["unchanged", "unchanged"]
 
     path = root / RUNBOOK_PATH
     path.write_text(path.read_text().replace("## At a Glance", "## At a Glance\n\nMy own note.", 1))
     (root / "company.config.yaml").write_text((root / "company.config.yaml").read_text() + "\n")
-    edited = call(server, "generate_runbook", {"dry_run": True})
+    edited = call_tool(server, "generate_runbook", {"dry_run": True})
     [runbook, _] = edited.structured_content["files"]
     assert runbook["action"] == "unchanged" and "diff" not in runbook and "text" not in runbook
-    assert len(edited.content[0].text) <= 1024
+    assert len(first_text(edited)) <= 1024
 
 
 def test_a_broken_override_reaches_the_client_as_a_clear_error(tmp_path: Path) -> None:
@@ -97,9 +85,9 @@ def test_a_broken_override_reaches_the_client_as_a_clear_error(tmp_path: Path) -
     override = root / OVERRIDE_DIR / "incident-runbook.md.j2"
     override.parent.mkdir(parents=True)
     override.write_text("# Runbook\n{% if %}\n")
-    result = call(build_server(str(root)), "generate_runbook", {})
+    result = call_tool(build_server(str(root)), "generate_runbook", {})
     assert result.is_error
-    text = result.content[0].text
+    text = first_text(result)
     assert "'incident-runbook.md.j2'" in text and "line 2" in text
 
 

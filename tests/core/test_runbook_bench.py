@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
-BENCH = Path(__file__).resolve().parent.parent / "bench" / "runbook_bench.py"
+from tests.support.checkout import REPO
+
+BENCH = REPO / "bench" / "runbook_bench.py"
 
 
 def test_the_bench_runs_and_prints_every_row() -> None:

@@ -16,15 +16,11 @@ from incident_mcp.errors import ArtifactError, ConfigError, PathEscapeError, Tem
 from incident_mcp.render import OVERRIDE_DIR
 from incident_mcp.runbook import POSTMORTEM_PATH, RUNBOOK_PATH, generate_runbook
 from incident_mcp.workspace import Workspace
-
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+from tests.support.checkout import stack_workspace
 
 
 def make_ws(tmp_path: Path, stack: str = "fly-django") -> Workspace:
-    root = tmp_path / "ws"
-    root.mkdir()
-    shutil.copy(FIXTURES / "stacks" / stack / "company.config.yaml", root / "company.config.yaml")
-    return Workspace.at(root)
+    return Workspace.at(stack_workspace(tmp_path / "ws", stack))
 
 
 def set_config(ws: Workspace, path: str, value: object) -> None:

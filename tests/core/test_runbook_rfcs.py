@@ -8,8 +8,7 @@ from pathlib import Path
 from incident_mcp.artifacts import parse_artifact
 from incident_mcp.rfcs import MAX_ITEM_CHARS, MAX_ITEMS, load_rfcs, summarize_rfc
 from incident_mcp.workspace import Workspace
-
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+from tests.support.checkout import FIXTURES
 
 
 def rfc(body: str, *, rfc_id: str = "RFC-001", status: str = "approved", extra: str = "") -> str:

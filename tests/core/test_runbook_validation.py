@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -10,16 +9,11 @@ import pytest
 from incident_mcp.runbook import POSTMORTEM_PATH, RUNBOOK_PATH, generate_runbook
 from incident_mcp.validation import validate_workspace
 from incident_mcp.workspace import Workspace
-
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+from tests.support.checkout import stack_workspace
 
 
 def make_ws(tmp_path: Path, stack: str) -> Workspace:
-    root = tmp_path / stack
-    root.mkdir()
-    source = FIXTURES / "company-os" if stack == "blank" else FIXTURES / "stacks" / stack
-    shutil.copy(source / "company.config.yaml", root / "company.config.yaml")
-    return Workspace.at(root)
+    return Workspace.at(stack_workspace(tmp_path / stack, stack))
 
 
 @pytest.mark.parametrize("stack", ["vercel-prisma", "aws-ecs-alembic", "blank"])

@@ -14,7 +14,7 @@ from mcp import Client
 
 from incident_mcp.cli.main import build_parser
 from incident_mcp.server import build_server
-from tests.conftest import REPO
+from tests.support.checkout import REPO
 
 SKILL = (REPO / "SKILL.md").read_text(encoding="utf-8")
 

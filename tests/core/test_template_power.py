@@ -14,8 +14,9 @@ import pytest
 from mcp import Client
 
 from incident_mcp.server.app import build_server
-from tests.conftest import EXAMPLE_COMPANY
-from tests.test_http_server import Running, start, stop
+from tests.support.checkout import EXAMPLE_COMPANY
+from tests.support.http_server import Running, start, stop
+from tests.support.mcp_client import first_text
 
 OVERRIDE = "templates/incident-mcp/incident-runbook.md.j2"
 SLOW = "{% for i in range(90000) %}{% for j in range(10) %}{% endfor %}{% endfor %}# Runbook\n"
@@ -44,7 +45,7 @@ def test_a_power_tower_in_an_override_is_refused_over_mcp(slow_ws: Path) -> None
     async def run() -> tuple[bool, str]:
         async with Client(build_server(str(slow_ws))) as client:
             result = await client.call_tool("generate_runbook", {"dry_run": True})
-            return result.is_error, result.content[0].text
+            return result.is_error, first_text(result)
 
     is_error, text = asyncio.run(run())
     assert is_error and "bits" in text and "incident-runbook.md.j2" in text
@@ -77,7 +78,7 @@ def test_a_power_tower_neither_freezes_the_server_nor_delays_a_concurrent_call(s
     async def call(tool: str, args: dict[str, object]) -> None:
         async with Client(slow_server.url) as client:
             result = await client.call_tool(tool, args)
-        answers[tool] = (bool(result.is_error), result.content[0].text if result.content else "")
+        answers[tool] = (bool(result.is_error), first_text(result) if result.content else "")
 
     async def run() -> None:
         # Unfixed, the power holds the interpreter for minutes and neither call is answered in time.

@@ -4,22 +4,13 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
-from pathlib import Path
 from typing import Any
 
-import pytest
-
 from incident_mcp.workspace import Workspace
-from tests.test_incident_e2e import DEADLINE_S, FIXTURES, POSTMORTEM, check_incident_files, cli_env, flow_times
-
-
-@pytest.fixture
-def ws(tmp_path: Path) -> Workspace:
-    shutil.copytree(FIXTURES / "artifacts", tmp_path / "artifacts")
-    return Workspace.at(tmp_path)
+from tests.support.checkout import cli_env
+from tests.support.incident_flow import DEADLINE_S, POSTMORTEM, check_incident_files, flow_times
 
 
 def _cli(ws: Workspace, *args: str, expect: int = 0, stdin: str | None = None) -> subprocess.CompletedProcess[str]:

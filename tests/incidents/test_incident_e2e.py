@@ -3,11 +3,7 @@ stdio; the resulting record passes validation. (The same flow through the CLI: t
 
 from __future__ import annotations
 
-import datetime as dt
-import os
-import shutil
 import sys
-from pathlib import Path
 from typing import Any
 
 import anyio
@@ -15,66 +11,13 @@ import pytest
 from mcp import Client, StdioServerParameters
 
 from incident_mcp import incidents
-from incident_mcp.artifacts import ArtifactIndex
 from incident_mcp.errors import PromotionError
 from incident_mcp.promotion import promote
 from incident_mcp.server import build_server
-from incident_mcp.validation import validate_workspace
 from incident_mcp.workspace import Workspace
-from tests.test_incidents import company_os_problems
-
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = Path(__file__).parent / "fixtures" / "company-os"
-DEADLINE_S = 60  # hang protection only
-
-
-def cli_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    env.pop("INCIDENT_MCP_WORKSPACE", None)
-    return env
-
-
-def flow_times() -> dict[str, str]:
-    """Event times for the flow: detection 50 minutes ago, everything since then, all in the past."""
-    start = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(minutes=50)
-    offsets = {"detected": 0, "ack": 2, "check": 4, "comm1": 9, "root": 15, "mitigate": 18, "monitor": 20,
-               "resolved": 35, "comm2": 36}
-    return {k: (start + dt.timedelta(minutes=v)).strftime("%Y-%m-%dT%H:%M:%SZ") for k, v in offsets.items()}
-
-
-POSTMORTEM: dict[str, Any] = {
-    "whys": ["Checkout returned 500s", "The orders table was locked", "A migration built an index without "
-             "CONCURRENTLY", "Migrations are not reviewed for locks", "There is no migration checklist"],
-    "contributing_factors": ["Deployed at peak traffic", "No alert on checkout error rate"],
-    "impact": {"users": "~30% of checkouts for 35 minutes", "revenue": "~$400", "data": "none",
-               "reputation": "two support emails"},
-    "remediation": [
-        {"horizon": "immediate", "action": "Rolled back release v42"},
-        {"horizon": "short_term", "action": "Lint migrations for locking DDL", "owner": "me", "due": "2030-01-10"},
-    ],
-    "follow_ups": [{"item": "Refund failed orders", "owner": "me", "due": "2030-01-05"}],
-    "lessons": {"went_well": "Rollback took two minutes", "went_poorly": "Status page went up late",
-                "got_lucky": "Low traffic at night"},
-}
-
-
-@pytest.fixture
-def ws(tmp_path: Path) -> Workspace:
-    shutil.copytree(FIXTURES / "artifacts", tmp_path / "artifacts")
-    return Workspace.at(tmp_path)
-
-
-def check_incident_files(ws: Workspace, incident_id: str) -> None:
-    """The record parses, passes Company OS's rules and ours, and may go to review."""
-    report = validate_workspace(ws)
-    assert [p for p in report.problems if p.severity == "error"] == []
-    index = ArtifactIndex.build(ws)
-    assert all(entry.error is None for entry in index.entries), [e.error for e in index.entries]
-    artifact = index.get(incident_id)
-    assert company_os_problems(ws.root, ws.root / artifact.rel) == []
-    assert incidents.incident_record_problems(artifact) == []
-    assert incidents.incident_review_gate(artifact, "review") == []
+from tests.support.checkout import cli_env
+from tests.support.incident_flow import DEADLINE_S, POSTMORTEM, check_incident_files, flow_times
+from tests.support.mcp_client import first_text
 
 
 async def _call(client: Client, name: str, args: dict[str, Any]) -> dict[str, Any]:
@@ -125,7 +68,7 @@ def test_a_complete_incident_through_every_tool_over_stdio(ws: Workspace) -> Non
                                                                    "text": "error rate normal", "at": t["resolved"]})
                 assert resolved["state"] == "resolved"
                 again = await client.call_tool("update_incident", {"incident_id": inc, "event": "resolved"})
-                assert again.is_error and "already resolved" in again.content[0].text  # type: ignore[union-attr]
+                assert again.is_error and "already resolved" in first_text(again)
                 seen["email"] = await _call(client, "draft_communication", {"kind": "email", "incident_id": inc})
                 seen["invite"] = await _call(client, "draft_communication", {"kind": "postmortem_invite",
                                                                              "incident_id": inc})
@@ -167,7 +110,7 @@ def test_tool_errors_reach_the_client_as_clear_messages(ws: Workspace) -> None:
                                ("get_incident", {})):
                 result = await client.call_tool(name, args)
                 assert result.is_error
-                messages.append(result.content[0].text)  # type: ignore[union-attr]
+                messages.append(first_text(result))
             return messages
 
     messages = anyio.run(flow)

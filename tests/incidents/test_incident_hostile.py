@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import shutil
 import tempfile
 from pathlib import Path
@@ -14,9 +13,8 @@ from incident_mcp import incidents
 from incident_mcp.artifacts import parse_artifact
 from incident_mcp.blocks import find_blocks
 from incident_mcp.workspace import Workspace
+from tests.support.incident_flow import artifacts_workspace, at
 
-FIXTURES = Path(__file__).parent / "fixtures" / "company-os"
-T0 = dt.datetime(2026, 3, 3, 2, 0, tzinfo=dt.UTC)
 BLOCKS = ["header", "timeline", "timeline-chart", "postmortem-whys", "postmortem-factors", "postmortem-impact",
           "postmortem-remediation", "postmortem-follow-ups", "postmortem-lessons"]
 TOP_KEYS = ["id", "type", "title", "status", "created", "author", "parent", "children", "depends_on", "blocks",
@@ -36,14 +34,8 @@ hostile = st.lists(piece, max_size=8).map("".join)
 non_blank = hostile.filter(lambda s: bool(s.strip()))
 
 
-def at(minutes: float) -> dt.datetime:
-    return T0 + dt.timedelta(minutes=minutes)
-
-
 def fresh_workspace() -> Workspace:
-    root = Path(tempfile.mkdtemp(prefix="inc-hostile-"))
-    shutil.copytree(FIXTURES / "artifacts", root / "artifacts")
-    return Workspace.at(root)
+    return artifacts_workspace(Path(tempfile.mkdtemp(prefix="inc-hostile-")))
 
 
 def run_flow(ws: Workspace, t: dict[str, str]) -> tuple[str, Path]:

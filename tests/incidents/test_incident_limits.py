@@ -5,7 +5,6 @@ a record the tools wrote can always be read, updated, drafted from and resolved 
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from incident_mcp.incidents.lifecycle import next_free_number
 from incident_mcp.incidents.record import MAX_EVENT_BYTES, MAX_RECORD_BYTES, MAX_RECORD_WRITE_BYTES, MAX_TEXT
 from incident_mcp.server.app import build_server
 from incident_mcp.workspace import Workspace
+from tests.support.mcp_client import first_text, result_text
 
 MEMOS = "artifacts/decision-memos"
 
@@ -35,10 +35,6 @@ async def _calls(ws: Path, calls: list[tuple[str, dict[str, Any]]]) -> list[Any]
 
 def _call(ws: Path, tool: str, args: dict[str, Any]) -> Any:
     return asyncio.run(_calls(ws, [(tool, args)]))[0]
-
-
-def _text(result: Any) -> str:
-    return json.dumps(result.structured_content) if result.structured_content else result.content[0].text
 
 
 # ---- ids ------------------------------------------------------------------------------------------------
@@ -65,7 +61,7 @@ def test_an_artifact_id_with_too_many_digits_never_breaks_opening_and_is_reporte
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     over_mcp = _call(example_ws, "open_incident", {"title": "DB down", "severity": "P0"})
-    assert not over_mcp.is_error, _text(over_mcp)
+    assert not over_mcp.is_error, result_text(over_mcp)
     listed = incidents.list_incidents(Workspace.at(example_ws))
     assert any("more than 12 digits" in line for line in listed.skipped)
     checked = run_cli("validate", "--workspace", str(example_ws))
@@ -89,7 +85,7 @@ def test_one_event_of_199000_emoji_is_refused_with_the_limit_in_the_message(exam
         incidents.update_incident(ws, opened.id, event="note", text="🔥" * 199_000)
     result = _call(example_ws, "update_incident", {"incident_id": opened.id, "event": "note",
                                                    "text": "🔥" * 199_000})
-    assert result.is_error and f"{MAX_EVENT_BYTES:,}" in result.content[0].text
+    assert result.is_error and f"{MAX_EVENT_BYTES:,}" in first_text(result)
 
 
 def test_a_record_filled_to_its_limit_still_reads_lists_drafts_and_resolves_through_every_tool(
@@ -121,11 +117,11 @@ def test_a_record_filled_to_its_limit_still_reads_lists_drafts_and_resolves_thro
     ]))
     get, listed, draft, more, valid, context, resolved, after, invite, postmortem = results
     for result in (get, listed, draft, valid, context, resolved, after, invite):
-        assert not result.is_error, _text(result)[:300]
-    assert opened.id in _text(listed)
-    assert not more.is_error or "at most" in more.content[0].text  # a small note may still fit
+        assert not result.is_error, result_text(result)[:300]
+    assert opened.id in result_text(listed)
+    assert not more.is_error or "at most" in first_text(more)  # a small note may still fit
     assert after.structured_content["record"]["incident_state"] == "resolved"
-    assert postmortem.is_error is False or "at most" in postmortem.content[0].text
+    assert postmortem.is_error is False or "at most" in first_text(postmortem)
     assert path.stat().st_size <= MAX_RECORD_BYTES
 
 

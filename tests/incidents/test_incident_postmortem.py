@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-import shutil
-from pathlib import Path
 
 import pytest
 
@@ -15,9 +12,7 @@ from incident_mcp.blocks import find_blocks
 from incident_mcp.errors import IncidentError
 from incident_mcp.incidents.mermaid import sanitize
 from incident_mcp.workspace import Workspace
-
-FIXTURES = Path(__file__).parent / "fixtures" / "company-os"
-T0 = dt.datetime(2026, 3, 3, 2, 0, tzinfo=dt.UTC)
+from tests.support.incident_flow import at
 
 COMPLETE = {
     "whys": ["Checkout returned 500", "The orders table was locked", "A migration added an index without CONCURRENTLY",
@@ -35,16 +30,6 @@ COMPLETE = {
     "lessons": incidents.Lessons(went_well="Rollback took 2 minutes", went_poorly="Status page was late",
                                  got_lucky="It was 2 a.m. in our main market"),
 }
-
-
-def at(minutes: float) -> dt.datetime:
-    return T0 + dt.timedelta(minutes=minutes)
-
-
-@pytest.fixture
-def ws(tmp_path: Path) -> Workspace:
-    shutil.copytree(FIXTURES / "artifacts", tmp_path / "artifacts")
-    return Workspace.at(tmp_path)
 
 
 def resolved_incident(ws: Workspace, title: str = "Checkout returns 500") -> str:

@@ -7,35 +7,18 @@ import difflib
 import re
 import shutil
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
 from incident_mcp import incidents
-from incident_mcp.artifacts import REQUIRED_FIELDS, STATUSES, TYPES, parse_artifact
+from incident_mcp.artifacts import parse_artifact
 from incident_mcp.blocks import find_blocks
 from incident_mcp.config import CompanyConfig
 from incident_mcp.errors import ArtifactNotFoundError, IncidentError
 from incident_mcp.incidents.record import slugify
 from incident_mcp.workspace import Workspace
-
-FIXTURES = Path(__file__).parent / "fixtures" / "company-os"
-T0 = dt.datetime(2026, 3, 3, 2, 0, tzinfo=dt.UTC)  # a Tuesday, 02:00 UTC
-
-
-def at(minutes: float) -> dt.datetime:
-    """T0 plus some minutes."""
-    return T0 + dt.timedelta(minutes=minutes)
-
-
-def stamp(minutes: float) -> str:
-    return at(minutes).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-@pytest.fixture
-def ws(tmp_path: Path) -> Workspace:
-    shutil.copytree(FIXTURES / "artifacts", tmp_path / "artifacts")
-    return Workspace.at(tmp_path)
+from tests.support.company_os import company_os_problems
+from tests.support.incident_flow import at, stamp
 
 
 def open_p0(ws: Workspace, **kwargs: object) -> incidents.OpenedIncident:
@@ -43,48 +26,6 @@ def open_p0(ws: Workspace, **kwargs: object) -> incidents.OpenedIncident:
                                "services": ["api"], "detected_at": stamp(0), "now": at(1), "force": True}
     args.update(kwargs)
     return incidents.open_incident(ws, **args)  # type: ignore[arg-type]
-
-
-def company_os_problems(root: Path, path: Path) -> list[str]:
-    """What Company OS's grep-based validate.sh would reject, checked the way it reads files (line by line).
-
-    Deliberately independent of our validator: it reads the file as the shell tool does.
-    """
-    text = path.read_text(encoding="utf-8")
-    lines = text.split("\n")
-    if lines[0] != "---":
-        return ["no frontmatter"]
-    end = lines.index("---", 1)
-    front, body = lines[1:end], "\n".join(lines[end + 1:])
-    problems = []
-    values: dict[str, str] = {}
-    for field in (*REQUIRED_FIELDS, "parent", "children", "depends_on", "blocks"):
-        found = [line for line in front if line.startswith(f"{field}:")]
-        if len(found) != 1:
-            problems.append(f"{field}: {len(found)} lines")
-            continue
-        values[field] = found[0].split(":", 1)[1].strip().strip("\"'")
-    for field in REQUIRED_FIELDS:
-        if not values.get(field):
-            problems.append(f"missing {field}")
-    if values.get("status") not in STATUSES:
-        problems.append(f"bad status {values.get('status')}")
-    if values.get("type") not in TYPES:
-        problems.append(f"bad type {values.get('type')}")
-    known = set()
-    for md in (root / "artifacts").rglob("*.md"):
-        for line in md.read_text(encoding="utf-8").split("\n"):
-            if line.startswith("id:"):
-                known.add(line.split(":", 1)[1].strip().strip("\"'"))
-    for field in ("children", "depends_on", "blocks"):
-        listed = re.findall(r"[A-Za-z0-9_.-]+", values.get(field, "").strip("[]"))
-        problems.extend(f"{field}: {ref} not found" for ref in listed if ref not in known)
-    parent = values.get("parent", "null")
-    if parent not in ("null", "") and parent not in known:
-        problems.append(f"parent {parent} not found")
-    if not body.strip():
-        problems.append("empty body")
-    return problems
 
 
 # ---- open --------------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from incident_mcp.changes import DEPLOY_LOG, read_deploys, record_deploy
 from incident_mcp.changes.deploylog import DEPLOY_ID_RE
 from incident_mcp.errors import LearnError
 from incident_mcp.workspace import Workspace
-from tests.conftest import REPO
+from tests.support.checkout import REPO
 
 NOW = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
 WRITER = """

@@ -20,7 +20,8 @@ from incident_mcp.changes.git import commits_between
 from incident_mcp.errors import ArtifactNotFoundError, LearnError
 from incident_mcp.server import build_server
 from incident_mcp.workspace import Workspace
-from tests.git_fixtures import commit, fast_import, init_repo
+from tests.support.git_fixtures import commit, fast_import, init_repo
+from tests.support.mcp_client import first_text
 
 DETECTED = dt.datetime(2026, 3, 1, 2, 0, tzinfo=dt.UTC)
 NOW = DETECTED + dt.timedelta(minutes=1)
@@ -112,7 +113,7 @@ def test_open_incident_returns_the_top_three_and_get_incident_only_points_to_the
             assert unknown.is_error
             return (opened.structured_content or {}, view.structured_content or {},
                     listed.structured_content or {}, blamed.structured_content or {},
-                    unknown.content[0].text)  # type: ignore[union-attr]
+                    first_text(unknown))
 
     opened, view, listed, _blamed, unknown = anyio.run(flow)
     assert [c["id"] for c in opened["recent_changes"]] == [planted.bad.id, planted.config[:12], planted.web.id]

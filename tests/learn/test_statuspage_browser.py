@@ -17,7 +17,7 @@ import pytest
 
 from incident_mcp.statuspage import publish_status_page
 from incident_mcp.workspace import Workspace
-from tests.statuspage_fixtures import NOW, make_workspace
+from tests.support.statuspage_fixtures import NOW, make_workspace
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed: apt-get install -y chromium "

@@ -12,7 +12,7 @@ from incident_mcp.statuspage import Site, SourceRecord, build_site, source
 from incident_mcp.statuspage.source import load_records
 from incident_mcp.uptime import Span
 from incident_mcp.workspace import Workspace
-from tests.statuspage_fixtures import CONFIG, NOW, RECORDS, make_workspace, record_meta
+from tests.support.statuspage_fixtures import CONFIG, NOW, RECORDS, make_workspace, record_meta
 
 WINDOW_90 = 89.5 * 1440  # 2026-01-01 00:00 → 2026-03-31 12:00
 WINDOW_30 = 29.5 * 1440  # 2026-03-02 00:00 → now

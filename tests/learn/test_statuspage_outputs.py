@@ -25,9 +25,11 @@ from incident_mcp.server import build_server
 from incident_mcp.statuspage import publish_status_page
 from incident_mcp.statuspage.writer import MANIFEST
 from incident_mcp.workspace import Workspace
-from tests.statuspage_fixtures import CONFIG, NOW, RECORDS, make_workspace, record_meta, ts
+from tests.support.checkout import FIXTURES
+from tests.support.mcp_client import first_text
+from tests.support.statuspage_fixtures import CONFIG, NOW, RECORDS, make_workspace, record_meta, ts
 
-SCHEMAS = json.loads((Path(__file__).parent / "fixtures" / "statuspage" / "schemas.json").read_text())
+SCHEMAS = json.loads((FIXTURES / "statuspage" / "schemas.json").read_text())
 RunCli = Callable[..., subprocess.CompletedProcess[str]]
 
 
@@ -377,7 +379,7 @@ def test_the_mcp_tool_reports_a_bad_config_as_a_tool_error(tmp_path: Path) -> No
     config = {**CONFIG, "incident_response": {**CONFIG["incident_response"], "status_page": {"out": "/etc"}}}
     root = make_workspace(tmp_path / "ws", config=config)
     _, result = call(build_server(str(root)), "publish_status_page", {})
-    assert result.is_error and "absolute" in result.content[0].text
+    assert result.is_error and "absolute" in first_text(result)
     assert MANIFEST not in {p.name for p in Path("/etc").iterdir()}
 
 

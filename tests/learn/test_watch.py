@@ -22,9 +22,9 @@ from incident_mcp.validation import validate_workspace
 from incident_mcp.watch import load_state, observed_spans
 from incident_mcp.watch.runner import RoundResult, run_round
 from incident_mcp.workspace import Workspace
-from tests.conftest import cli_env
-from tests.tls_fixtures import make_tls_set
-from tests.watch_support import FlapServer, SmtpSink, WebhookReceiver
+from tests.support.checkout import cli_env
+from tests.support.tls_fixtures import make_tls_set
+from tests.support.watch_support import FlapServer, SmtpSink, WebhookReceiver
 
 T0 = dt.datetime(2026, 3, 1, 2, 0, tzinfo=dt.UTC)
 SECRET_HOOK_TOKEN = "xoxb-SECRET-hook-4f9a1c"

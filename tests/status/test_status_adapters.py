@@ -21,8 +21,9 @@ from incident_mcp.cli.main import main
 from incident_mcp.server import build_server
 from incident_mcp.status import StatusReport
 from incident_mcp.workspace import Workspace
-from tests.conftest import REPO, cli_env
-from tests.http_fixtures import ServerFarm
+from tests.support.checkout import REPO, cli_env
+from tests.support.http_fixtures import ServerFarm
+from tests.support.mcp_client import first_text
 
 SCRIPT = REPO / "tools" / "ops" / "status-check.sh"
 RunCli = Callable[..., subprocess.CompletedProcess[str]]
@@ -125,13 +126,13 @@ def test_named_services_and_public_urls_only(ws: Path, farm: ServerFarm) -> None
 def test_bad_arguments_are_clear_tool_errors(ws: Path, args: dict[str, Any], message: str) -> None:
     result = call(ws, args)
     assert result.is_error
-    assert message in result.content[0].text
+    assert message in first_text(result)
 
 
 def test_without_services_in_the_config_the_error_says_what_to_add(company_os_ws: Path) -> None:
     result = call(company_os_ws, {})
     assert result.is_error
-    assert "add incident_response.services" in result.content[0].text
+    assert "add incident_response.services" in first_text(result)
 
 
 def test_an_incident_id_appends_the_check_to_a_real_incident_timeline(ws: Path) -> None:

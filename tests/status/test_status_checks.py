@@ -21,8 +21,8 @@ from incident_mcp.status import (
     TargetPolicy,
     check_targets,
 )
-from tests.http_fixtures import ServerFarm
-from tests.tls_fixtures import TlsSet, make_tls_set
+from tests.support.http_fixtures import ServerFarm
+from tests.support.tls_fixtures import TlsSet, make_tls_set
 
 DEADLINE_MS = 1500
 SLACK_S = 1.0  # scheduling slack on a busy CI machine; far below what a missing deadline would cost

@@ -19,7 +19,7 @@ from incident_mcp.errors import ConfigError, TargetError
 from incident_mcp.server.app import build_server
 from incident_mcp.status import CheckTarget, TargetPolicy, check_targets, select_targets
 from incident_mcp.status.addresses import canonical_host, non_public_category, parse_ip, parse_ipv4_loose
-from tests.http_fixtures import ServerFarm
+from tests.support.http_fixtures import ServerFarm
 
 
 @st.composite

@@ -23,9 +23,9 @@ Two test doubles prove the checker can fail: ``torn`` replaces the core's atomic
 write that dies half-way (the checker must count a torn file), ``drop`` with writes that report success
 and write nothing (it must count lost events).
 
-Used by ``tests/test_crash_safety.py`` (25 random kills and every crash point in CI) and
-``bench/crash_bench.py`` (200+ kills, or ``--points``). The worker alone:
-``python tests/crash_worker.py ROOT LOG SEED [--ops open,note] [--double torn] [--die-at N]``.
+Used by ``tests/system/test_crash_safety.py`` (25 random kills and every crash point in CI) and
+``bench/crash_bench.py`` (200+ kills, or ``--points``). The worker alone, from the checkout:
+``python -m tests.support.crash_worker ROOT LOG SEED [--ops open,note] [--double torn] [--die-at N]``.
 """
 
 from __future__ import annotations
@@ -48,12 +48,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parent.parent
-if str(REPO) not in sys.path:  # run as a script: import the checkout's incident_mcp
-    sys.path.insert(0, str(REPO))
-
-from incident_mcp import incidents, workspace  # noqa: E402
-from incident_mcp.artifacts import (  # noqa: E402
+from incident_mcp import incidents, workspace
+from incident_mcp.artifacts import (
     AUDIT_LOG,
     ArtifactIndex,
     iter_artifact_files,
@@ -61,16 +57,16 @@ from incident_mcp.artifacts import (  # noqa: E402
     read_text_exact,
     write_artifact_text,
 )
-from incident_mcp.cli.main import recover_at_start  # noqa: E402
-from incident_mcp.errors import IncidentMCPError  # noqa: E402
-from incident_mcp.incidents.document import refresh_body  # noqa: E402
-from incident_mcp.incidents.record import format_id, incident_files  # noqa: E402
-from incident_mcp.promotion import promote  # noqa: E402
-from incident_mcp.runbook import generate_runbook  # noqa: E402
-from incident_mcp.validation import composition, validate_workspace  # noqa: E402
-from incident_mcp.workspace import TEMP_MARK, Workspace  # noqa: E402
+from incident_mcp.cli.main import recover_at_start
+from incident_mcp.errors import IncidentMCPError
+from incident_mcp.incidents.document import refresh_body
+from incident_mcp.incidents.record import format_id, incident_files
+from incident_mcp.promotion import promote
+from incident_mcp.runbook import generate_runbook
+from incident_mcp.validation import composition, validate_workspace
+from incident_mcp.workspace import TEMP_MARK, Workspace
+from tests.support.checkout import COMPANY_OS, REPO
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "company-os"
 PROBE_DIR = "artifacts/rfcs"
 PROBE_PREFIX = "RFC-CRASH-"
 GEN_RE = re.compile(r"crash-gen-(\d+)")
@@ -101,10 +97,10 @@ def probe_text(number: int) -> str:
 def make_workspace(root: Path, *, incidents_open: int = 2, probes: int = 2) -> Workspace:
     """A Company OS workspace with a marked company name, a runbook, a few incidents and probe RFCs."""
     root.mkdir(parents=True)
-    config = (FIXTURES / "company.config.yaml").read_text(encoding="utf-8")
+    config = (COMPANY_OS / "company.config.yaml").read_text(encoding="utf-8")
     (root / "company.config.yaml").write_text(COMPANY_LINE.sub('  name: "crash-gen-0"', config, count=1),
                                               encoding="utf-8")
-    shutil.copytree(FIXTURES / "artifacts", root / "artifacts")
+    shutil.copytree(COMPANY_OS / "artifacts", root / "artifacts")
     ws = Workspace.at(root)
     generate_runbook(ws)
     for n in range(incidents_open):
@@ -345,8 +341,8 @@ def run_life_fork(root: Path, log_path: Path, seed: int, delay: float | None, **
 
 def run_life_exec(root: Path, log_path: Path, seed: int, delay: float | None, *, ops: list[str] | None = None,
                   max_ops: int | None = None, double: str | None = None, die_at: int | None = None) -> Life:
-    """Start the worker as a fresh interpreter (this file as a script), kill it ``delay`` s after it is ready."""
-    args = [sys.executable, str(Path(__file__).resolve()), str(root), str(log_path), str(seed)]
+    """Start the worker as a fresh interpreter (this module as a script), kill it ``delay`` s after it is ready."""
+    args = [sys.executable, "-m", "tests.support.crash_worker", str(root), str(log_path), str(seed)]
     if ops:
         args += ["--ops", ",".join(ops)]
     if max_ops is not None:

@@ -22,7 +22,7 @@ from incident_mcp.errors import IncidentMCPError, PathEscapeError
 from incident_mcp.promotion import promote
 from incident_mcp.validation import validate_workspace
 from incident_mcp.workspace import Workspace, atomic_write
-from tests.crash_worker import make_workspace, probe_text
+from tests.support.crash_worker import make_workspace, probe_text
 
 _PREFIXES = ["..", "../", "../../", "/", "//", "\\", "..\\", "C:", "c:\\", "\\\\server\\share\\", "./../",
              "artifacts/../../", "artifacts/./../", "~/", "%2e%2e/", "．．/", "\u2024\u2024/", "..\u2215",

@@ -1,6 +1,6 @@
 """Crash safety (issue 7): writers SIGKILLed at random moments leave every file old or new, lose no event,
 list no temp file, and the next start cleans up. The heavy run is ``bench/crash_bench.py`` (200+ kills);
-``python -m pytest -m stress tests/test_crash_safety.py`` runs it too.
+``python -m pytest -m stress tests/system/test_crash_safety.py`` runs it too.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from incident_mcp import promotion
 from incident_mcp.artifacts import AUDIT_LOG
 from incident_mcp.promotion import promote, recover_promotions
 from incident_mcp.workspace import STATE_DIR, TEMP_MARK, Workspace
-from tests.conftest import cli_env
-from tests.crash_worker import Checker, Figures, crash_loop, crash_points, make_workspace, run_life_fork
+from tests.support.checkout import cli_env
+from tests.support.crash_worker import Checker, Figures, crash_loop, crash_points, make_workspace, run_life_fork
 
 CI_KILLS = 25
 PROBE = "RFC-CRASH-0001"

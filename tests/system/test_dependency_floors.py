@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import tomllib
 from importlib import metadata
-from pathlib import Path
 
 import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-REPO = Path(__file__).resolve().parent.parent
+from tests.support.checkout import REPO
 
 # package -> (first fixed version, why)
 KNOWN_FIXED: dict[str, tuple[str, str]] = {

@@ -21,7 +21,8 @@ import pytest
 from mcp import Client
 
 from incident_mcp.server.app import build_server
-from tests.conftest import EXAMPLE_COMPANY, cli_env
+from tests.support.checkout import EXAMPLE_COMPANY, cli_env
+from tests.support.mcp_client import first_text
 
 WRITES: list[list[str]] = [
     ["incident", "open", "--title", "API down", "--severity", "P1"],
@@ -124,7 +125,7 @@ def test_write_tools_over_mcp_give_a_tool_error_naming_the_cause(tmp_path: Path,
                         await client.call_tool("generate_runbook", {})]
 
         for result in asyncio.run(run()):
-            assert result.is_error and reason in result.content[0].text, result.content[0].text
+            assert result.is_error and reason in first_text(result), first_text(result)
         assert _tree(root) == before
 
 

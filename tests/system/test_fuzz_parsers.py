@@ -173,7 +173,7 @@ def check_config_loader(data: bytes) -> None:
         shutil.rmtree(root, ignore_errors=True)
 
 
-# ---- heavy fuzz runs (not in CI: python -m pytest -m stress tests/test_fuzz_parsers.py) -------------------------
+# ---- heavy fuzz runs (not in CI: python -m pytest -m stress tests/system/test_fuzz_parsers.py) ---------------------
 
 
 @pytest.mark.stress

@@ -21,7 +21,7 @@ from starlette.types import Receive, Scope, Send
 
 from incident_mcp.server.connections import DeadlineH11Protocol
 from incident_mcp.server.http import HttpGuard
-from tests.test_http_server import INIT, MCP_HEADERS, TOKEN, Running, start, stop
+from tests.support.http_server import INIT, MCP_HEADERS, TOKEN, Running, config_only_workspace, start, stop
 
 PARTIAL = b"POST /mcp HTTP/1.1\r\nX-a: b\r\n"
 
@@ -49,10 +49,7 @@ def closed_by_server(sock: socket.socket, within: float) -> bool:
 
 @pytest.fixture(scope="module")
 def token_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
-    from tests.conftest import FIXTURES
-
-    root = tmp_path_factory.mktemp("ws")
-    (root / "company.config.yaml").write_bytes((FIXTURES / "company-os" / "company.config.yaml").read_bytes())
+    root = config_only_workspace(tmp_path_factory.mktemp("ws"))
     running = start(root, "--host", "0.0.0.0", token=TOKEN)
     yield running
     stop(running)

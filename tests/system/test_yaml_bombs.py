@@ -7,7 +7,6 @@ expand to before anything is constructed, so each reader below refuses it at onc
 
 from __future__ import annotations
 
-import asyncio
 import json
 import shutil
 from collections.abc import Callable
@@ -16,7 +15,6 @@ from typing import Any
 
 import pytest
 import yaml
-from mcp import Client
 
 from incident_mcp import catalog as catalog_module
 from incident_mcp import incidents
@@ -26,7 +24,8 @@ from incident_mcp.config import load_config
 from incident_mcp.errors import CatalogError, ConfigError, IncidentError
 from incident_mcp.server.app import build_server
 from incident_mcp.workspace import Workspace
-from tests.conftest import EXAMPLE_COMPANY
+from tests.support.checkout import EXAMPLE_COMPANY
+from tests.support.mcp_client import call_tool, first_text, result_text
 
 
 def alias_tree(levels: int = 9, width: int = 9, indent: str = "") -> str:
@@ -38,13 +37,6 @@ def alias_tree(levels: int = 9, width: int = 9, indent: str = "") -> str:
 
 BOMB_RFC = ("---\nid: RFC-009\ntype: rfc\ntitle: Bomb\nstatus: draft\ncreated: 2026-03-01\nauthor: x\n"
             + alias_tree() + "depends_on: *a9\n---\n\n# RFC\n")
-
-
-def _call(server: Any, tool: str, args: dict[str, Any] | None = None) -> Any:
-    async def go() -> Any:
-        async with Client(server) as client:
-            return await client.call_tool(tool, args or {})
-    return asyncio.run(go())
 
 
 @pytest.fixture
@@ -90,16 +82,16 @@ def test_validate_refuses_a_bombed_rfc_in_one_line_naming_file_and_line(ws: Path
 
 def test_load_context_in_read_only_mode_answers_despite_a_bombed_rfc(ws: Path) -> None:
     (ws / "artifacts" / "rfcs" / "RFC-009-bomb.md").write_text(BOMB_RFC, encoding="utf-8")
-    result = _call(build_server(str(ws), read_only=True), "load_context")
-    text = json.dumps(result.structured_content) if result.structured_content else result.content[0].text
+    result = call_tool(build_server(str(ws), read_only=True), "load_context")
+    text = result_text(result)
     assert not result.is_error, text
     assert "RFC-001" in text and "RFC-009" not in text.replace("RFC-009-bomb.md", "")
 
 
 def test_validate_artifacts_over_mcp_reports_the_bomb_as_a_problem(ws: Path) -> None:
     (ws / "artifacts" / "rfcs" / "RFC-009-bomb.md").write_text(BOMB_RFC, encoding="utf-8")
-    result = _call(build_server(str(ws)), "validate_artifacts", {"paths": ["artifacts/rfcs/RFC-009-bomb.md"]})
-    assert "aliases expand" in json.dumps(result.structured_content or result.content[0].text)
+    result = call_tool(build_server(str(ws)), "validate_artifacts", {"paths": ["artifacts/rfcs/RFC-009-bomb.md"]})
+    assert "aliases expand" in json.dumps(result.structured_content or first_text(result))
 
 
 def test_a_config_bomb_is_a_config_error_naming_file_and_line(ws: Path, run_cli: Callable[..., Any]) -> None:
@@ -121,8 +113,8 @@ def test_a_bomb_in_an_incident_record_is_refused_and_listed_as_unreadable(ws: Pa
     path.write_text(text.replace("---\n", "---\n" + alias_tree() + "tags: *a9\n", 1), encoding="utf-8")
     with pytest.raises(IncidentError, match="aliases expand"):
         incidents.get_incident(workspace, opened.id)
-    result = _call(build_server(str(ws)), "get_incident", {"incident_id": opened.id})
-    assert result.is_error and "aliases expand" in result.content[0].text
+    result = call_tool(build_server(str(ws)), "get_incident", {"incident_id": opened.id})
+    assert result.is_error and "aliases expand" in first_text(result)
 
 
 def test_a_catalog_bomb_names_the_catalog_file_and_line(tmp_path: Path) -> None:
@@ -173,8 +165,8 @@ def test_a_one_gigabyte_artifact_is_reported_by_validate_and_skipped_by_load_con
     result = run_cli("validate", "--workspace", str(ws), timeout=60)
     assert "Traceback" not in result.stderr and "MemoryError" not in result.stderr
     assert "RFC-010-huge.md" in result.stdout and "an artifact is at most 16,000,000" in result.stdout
-    context = _call(build_server(str(ws), read_only=True), "load_context")
-    assert not context.is_error and "RFC-001" in _text(context)
+    context = call_tool(build_server(str(ws), read_only=True), "load_context")
+    assert not context.is_error and "RFC-001" in result_text(context)
 
 
 def test_a_one_gigabyte_config_is_refused_before_reading(ws: Path, run_cli: Callable[..., Any]) -> None:
@@ -200,7 +192,3 @@ def test_deep_nesting_is_a_clear_error_in_every_reader(ws: Path, tmp_path: Path,
     (tmp_path / "cat" / "hosting.yaml").write_text(text, encoding="utf-8")
     with pytest.raises(CatalogError, match=r"hosting\.yaml"):
         load_catalog_from(tmp_path / "cat")
-
-
-def _text(result: Any) -> str:
-    return json.dumps(result.structured_content) if result.structured_content else result.content[0].text

@@ -14,7 +14,7 @@ from incident_mcp.errors import ArtifactNotFoundError, PromotionError
 from incident_mcp.promotion import Gate, PromotionRefused, PromotionResult, promote
 from incident_mcp.validation.composition import GATES
 from incident_mcp.workspace import Workspace
-from tests.test_validation import Repo, artifact
+from tests.support.artifact_repo import Repo, artifact
 
 NOW = dt.datetime(2026, 3, 1, 12, 30, 45, tzinfo=dt.UTC)
 LOG = "artifacts/.audit-log/promotions.log"
