@@ -13,6 +13,7 @@ healthy endpoints reported down, peak RSS under 200 MB.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import random
@@ -85,12 +86,9 @@ def worker(path: Path, deadline_ms: int, concurrency: int | None, starting: int 
     items = json.loads(path.read_text())
     expect = Expectations(timeout_ms=deadline_ms)
     targets = [CheckTarget(name=str(i), url=item["url"], expect=expect) for i, item in enumerate(items)]
-    knobs: dict[str, int] = {}
+    options = CheckOptions(max_starting=starting or None)
     if concurrency:
-        knobs["max_connections"] = concurrency
-    if starting:
-        knobs["max_starting"] = starting
-    options = CheckOptions(**knobs)
+        options = dataclasses.replace(options, max_connections=concurrency)
     started = time.perf_counter()
     report = anyio.run(lambda: check_targets(targets, policy=TargetPolicy.permissive(), options=options))
     elapsed = time.perf_counter() - started
@@ -208,7 +206,7 @@ def main() -> int:
         rows.append(("  … extrapolated to the full set", len(items),
                      f"{curl['elapsed'] * len(items) / len(part):.0f}", "-", "-"))
     rows.append(("lower bound max(slowest healthy, deadline)", len(items), f"{bound:.2f}", "-", "-"))
-    widths = [max(len(r[i]) if isinstance(r[i], str) else len(str(r[i])) for r in rows) for i in range(5)]
+    widths = [max(len(str(r[i])) for r in rows) for i in range(5)]
     header = ("run", "endpoints", "seconds", "healthy reported down", "peak RSS")
     widths = [max(w, len(h)) for w, h in zip(widths, header, strict=True)]
     print()

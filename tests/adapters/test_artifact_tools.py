@@ -19,6 +19,7 @@ def test_the_tools_tell_the_truth_about_what_they_write(company_os_ws: Path) -> 
     tools = list_tools(build_server(str(company_os_ws)))
     validate = tools["validate_artifacts"].annotations
     promote = tools["promote_artifact"].annotations
+    assert validate is not None and promote is not None
     assert (validate.read_only_hint, validate.destructive_hint, validate.idempotent_hint) == (True, False, True)
     assert (promote.read_only_hint, promote.destructive_hint, promote.idempotent_hint) == (False, True, False)
     assert tools["promote_artifact"].input_schema["properties"]["to"]["enum"] == [

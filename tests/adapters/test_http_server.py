@@ -145,7 +145,7 @@ def test_a_loopback_origin_on_our_port_is_accepted(server: Running, origin: str)
 
 
 def test_a_body_over_the_limit_gets_413_with_or_without_content_length(server: Running) -> None:
-    padded = json.dumps({**INIT, "params": {**INIT["params"], "pad": "x" * MAX_BODY}})  # type: ignore[dict-item]
+    padded = json.dumps({**INIT, "params": {**INIT["params"], "pad": "x" * MAX_BODY}})
     assert post(server, padded).status_code == 413
 
     def chunks() -> Iterator[bytes]:

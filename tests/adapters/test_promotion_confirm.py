@@ -4,7 +4,7 @@ through MCP elicitation when the client can ask, else by an explicit confirm arg
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import anyio
 import pytest
@@ -17,21 +17,24 @@ from tests.support.mcp_client import first_text
 RFC = "artifacts/rfcs/RFC-002-auth-sessions.md"
 
 
+ElicitValue = str | int | float | bool | list[str] | None  # what an elicitation answer may hold
+
+
 def status_of(ws: Path) -> str:
     return next(line for line in (ws / RFC).read_text().splitlines() if line.startswith("status:"))
 
 
-def promote(ws: Path, args: dict[str, Any], *, answer: dict[str, Any] | None = None, action: str = "accept",
-            mode: str = "legacy") -> tuple[Any, list[str]]:
+def promote(ws: Path, args: dict[str, Any], *, answer: dict[str, ElicitValue] | None = None,
+            action: Literal["accept", "decline", "cancel"] = "accept", mode: str = "legacy") -> tuple[Any, list[str]]:
     asked: list[str] = []
 
-    async def on_elicit(_context: Any, params: ElicitRequestParams) -> ElicitResult:
+    async def on_elicit(context: Any, params: ElicitRequestParams) -> ElicitResult:
         asked.append(params.message)
-        return ElicitResult(action=action, content=answer)  # type: ignore[arg-type]
+        return ElicitResult(action=action, content=answer)
 
     async def go() -> Any:
         with anyio.fail_after(30):
-            async with Client(build_server(str(ws)), mode=mode,  # type: ignore[arg-type]
+            async with Client(build_server(str(ws)), mode=mode,
                               elicitation_callback=on_elicit if answer is not None else None) as client:
                 return await client.call_tool("promote_artifact", {"artifact": "RFC-002", "to": "archived", **args})
     return anyio.run(go), asked
@@ -72,7 +75,8 @@ def test_a_client_that_can_ask_shows_the_exact_change_and_archives_on_yes(exampl
 
 
 @pytest.mark.parametrize(("answer", "action"), [({"archive": False}, "accept"), ({}, "decline"), ({}, "cancel")])
-def test_a_user_who_says_no_keeps_the_artifact(example_ws: Path, answer: dict[str, Any], action: str) -> None:
+def test_a_user_who_says_no_keeps_the_artifact(example_ws: Path, answer: dict[str, ElicitValue],
+                                              action: Literal["accept", "decline", "cancel"]) -> None:
     before = status_of(example_ws)
     result, asked = promote(example_ws, {}, answer=answer, action=action)
     assert result.is_error and len(asked) == 1 and "Nothing changed" in first_text(result)

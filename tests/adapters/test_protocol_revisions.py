@@ -51,7 +51,7 @@ def test_both_revisions_on_every_transport_list_the_tools_and_keep_the_contract(
         company: Path, http_server: Running, transport: str, mode: str) -> None:
     async def go() -> dict[str, Any]:
         with anyio.fail_after(DEADLINE_S):
-            async with Client(target(transport, company, http_server), mode=mode) as client:  # type: ignore[arg-type]
+            async with Client(target(transport, company, http_server), mode=mode) as client:
                 tools = (await client.list_tools()).tools
                 context = await client.call_tool("load_context", {})
                 unknown = await client.call_tool("list_incidents", {"states": ["open"]})

@@ -69,7 +69,7 @@ def catalog() -> Catalog:
 
 
 def _entries(catalog: Catalog) -> list[tuple[str, Provider]]:
-    return [(kind, entry) for kind in KINDS for entry in catalog.providers(kind)]  # type: ignore[arg-type]
+    return [(kind, entry) for kind in KINDS for entry in catalog.providers(kind)]
 
 
 def _copy(tmp_path: Path) -> Path:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -56,7 +57,7 @@ def test_an_override_may_include_packaged_partials(ws: Workspace) -> None:
 
 
 def test_an_override_created_after_first_use_is_picked_up_and_its_removal_too(ws: Workspace) -> None:
-    context = {"severities": []}
+    context: dict[str, Any] = {"severities": []}
     assert "Severity Classification" in render(ws, "runbook/severity.md.j2", context).text
     path = override(ws, "runbook/severity.md.j2", "overridden\n")
     assert render(ws, "runbook/severity.md.j2", context).text == "overridden\n"

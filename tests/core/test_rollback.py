@@ -51,7 +51,7 @@ def _template_regex(template: str) -> re.Pattern[str]:
 def _foreign_commands(own: set[tuple[str, str]]) -> list[tuple[str, str, str]]:
     """Every catalog command template that belongs to a provider not in ``own`` (kind, key)."""
     catalog = load_catalog()
-    foreign = []
+    foreign: list[tuple[str, str, str]] = []
     own_keys = {(kind, key) for kind, key in own}
     for kind in KINDS:
         for entry in catalog.providers(kind):

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from incident_mcp.catalog import load_catalog
-from incident_mcp.catalog.models import PLACEHOLDER, curl_command, is_http
+from incident_mcp.catalog.models import PLACEHOLDER, Kind, curl_command, is_http
 from incident_mcp.config import load_config, provider_refs
 from incident_mcp.runbook import POSTMORTEM_PATH, RUNBOOK_PATH, generate_runbook, solo_voice_problems
 from incident_mcp.workspace import Workspace
@@ -157,12 +157,13 @@ def _prefix(command: str) -> str | None:
     return head if len(head) >= 10 else None
 
 
-def _commands_by_provider(kinds: tuple[str, ...]) -> dict[tuple[str, str], list[str]]:
+def _commands_by_provider(kinds: tuple[Kind, ...]) -> dict[tuple[str, str], list[str]]:
     catalog = load_catalog()
     return {(kind, entry.key): entry.commands() for kind in kinds for entry in catalog.providers(kind)}
 
 
-KINDS = ("hosting", "orm", "database", "feature_flags", "dns", "cache", "cdn", "error_tracking", "auth", "payments")
+KINDS: tuple[Kind, ...] = ("hosting", "orm", "database", "feature_flags", "dns", "cache", "cdn", "error_tracking",
+                           "auth", "payments")
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -177,7 +178,7 @@ def test_the_runbook_has_this_stacks_own_commands(generated: dict[str, tuple[Wor
         if ref.key is None or kind == "error_tracking":
             continue
         # DNS steps for a record-type change (or for keeping the type) appear only when they apply
-        steps = [s for s in catalog.provider(kind, ref.key).all_steps() if s.when is None]  # type: ignore[arg-type]
+        steps = [s for s in catalog.provider(kind, ref.key).all_steps() if s.when is None]
         for command in [s.command for s in steps if s.command]:
             prefix = _prefix(command)
             if prefix:

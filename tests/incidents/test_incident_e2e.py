@@ -23,8 +23,9 @@ from tests.support.mcp_client import first_text
 async def _call(client: Client, name: str, args: dict[str, Any]) -> dict[str, Any]:
     result = await client.call_tool(name, args)
     assert not result.is_error, (name, result.content)
-    assert result.structured_content is not None
-    return result.structured_content
+    content: dict[str, Any] | None = result.structured_content
+    assert content is not None
+    return content
 
 
 def test_a_complete_incident_through_every_tool_over_stdio(ws: Workspace) -> None:

@@ -93,8 +93,8 @@ def test_the_gate_only_applies_to_incident_records_going_to_review(ws: Workspace
 def test_the_gate_reports_a_broken_record_instead_of_raising(ws: Workspace) -> None:
     inc = incidents.open_incident(ws, title="x", severity="P2", now=at(1)).id
     artifact = incidents.read_incident(ws, inc).artifact
-    artifact.meta["severity"] = "P9"  # type: ignore[attr-defined]
-    missing = incidents.incident_review_gate(artifact, "review")  # type: ignore[arg-type]
+    artifact.meta["severity"] = "P9"
+    missing = incidents.incident_review_gate(artifact, "review")
     assert len(missing) == 1 and "severity" in missing[0]
 
 

@@ -55,7 +55,7 @@ def test_a_deploy_is_one_json_line_with_an_id_and_only_the_fields_given(ws: Work
 ])
 def test_bad_deploys_are_refused_and_nothing_is_written(ws: Workspace, kwargs: dict[str, str], message: str) -> None:
     with pytest.raises(LearnError) as caught:
-        record_deploy(ws, configured_services=["api", "web"], now=NOW, **kwargs)  # type: ignore[arg-type]
+        record_deploy(ws, configured_services=["api", "web"], now=NOW, **kwargs)
     assert message in str(caught.value)
     assert not (ws.root / DEPLOY_LOG).exists()
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from incident_mcp.config import load_config
+from incident_mcp.frontmatter.partial import read_fields
 from incident_mcp.statuspage import Site, SourceRecord, build_site, source
 from incident_mcp.statuspage.source import load_records
 from incident_mcp.uptime import Span
@@ -21,7 +24,7 @@ WINDOW_7 = 6.5 * 1440  # 2026-03-25 00:00 → now
 
 def site_for(root: Path, records: list[dict[str, object]] | None = None, now: dt.datetime = NOW,
              config: dict[str, object] | None = None, **watch: object) -> Site:
-    ws = Workspace.at(make_workspace(root, records, config))  # type: ignore[arg-type]
+    ws = Workspace.at(make_workspace(root, records, config))
     loaded, skipped = load_records(ws)
     assert skipped == []
     return build_site(load_config(ws.config_path).config, loaded, now, **watch)  # type: ignore[arg-type]
@@ -177,8 +180,12 @@ def test_a_second_read_comes_from_the_cache_and_a_changed_record_is_read_again(
     first, _ = load_records(ws)
     assert (ws.root / ".incident-mcp" / "statuspage-records.json").is_file()
     parsed: list[str] = []
-    real = source.read_fields
-    monkeypatch.setattr(source, "read_fields", lambda text, keys: parsed.append(text[:20]) or real(text, keys))
+
+    def counting(text: str, keys: Iterable[str]) -> dict[str, Any] | None:
+        parsed.append(text[:20])
+        return read_fields(text, keys)
+
+    monkeypatch.setattr(source, "read_fields", counting)
     again, _ = load_records(ws)
     assert parsed == [] and [r.record for r in again] == [r.record for r in first]
     path = next((ws.root / "artifacts" / "decision-memos").glob("INC-003-*.md"))

@@ -478,7 +478,7 @@ def test_a_channel_that_never_answers_is_cut_off_and_retried_later(tmp_path: Pat
     silent.bind(("127.0.0.1", 0))
     silent.listen(16)  # connections complete in the backlog, nobody ever answers
     try:
-        notify = [{"type": "webhook", "name": "silent", "url": f"http://127.0.0.1:{silent.getsockname()[1]}/",
+        notify: list[dict[str, Any]] = [{"type": "webhook", "name": "silent", "url": f"http://127.0.0.1:{silent.getsockname()[1]}/",
                    "timeout_seconds": 0.5},
                   {"type": "webhook", "name": "hook", "url": hooks.url("/hook")}]
         ws, names = make_ws(tmp_path, flap, watch={"open_after": 1}, notify=notify)

@@ -20,7 +20,7 @@ def run(rounds: list[str], settings: WatchSettings = SETTINGS, state: WatchState
         open_incidents: tuple[OpenIncident, ...] = ()) -> tuple[WatchState, list[list[str]]]:
     """Each round is "api=down web=up" (m: maintenance); returns the final state and each round's action kinds."""
     state = state or WatchState()
-    kinds = []
+    kinds: list[list[str]] = []
     humans = list(open_incidents)
     resolved: set[str] = set()
     for index, spec in enumerate(rounds):

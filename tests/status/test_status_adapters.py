@@ -55,13 +55,15 @@ incident_response:
 
 def call(ws: Path | None, tool_args: dict[str, Any], *, read_only: bool = False,
          progress: list[tuple[float, float | None, str | None]] | None = None) -> Any:
+    reported = progress
+
     async def run() -> Any:
         server = build_server(str(ws) if ws else None, read_only=read_only)
         async with Client(server) as client:
 
-            async def on_progress(done: float, total: float | None, message: str | None) -> None:
-                if progress is not None:
-                    progress.append((done, total, message))
+            async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+                if reported is not None:
+                    reported.append((progress, total, message))
 
             return await client.call_tool("check_status", tool_args, progress_callback=on_progress)
 

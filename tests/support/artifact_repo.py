@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from incident_mcp.validation import Problem, Rule, validate_workspace
@@ -16,7 +16,12 @@ FIELDS = {
 
 def artifact(body: str = "# Body\n\nText.\n", drop: tuple[str, ...] = (), extra: str = "", **fields: str) -> str:
     """An artifact written the way Company OS writes them (one `key: value` line per field)."""
-    values = {**FIELDS, **fields}
+    return artifact_text({**FIELDS, **fields}, body, drop, extra)
+
+
+def artifact_text(values: Mapping[str, str], body: str = "# Body\n\nText.\n", drop: tuple[str, ...] = (),
+                  extra: str = "") -> str:
+    """An artifact with exactly these frontmatter ``values`` (less ``drop``), then ``extra`` lines, then ``body``."""
     lines = [f"{key}: {value}" for key, value in values.items() if key not in drop]
     return "---\n" + "\n".join(lines) + "\n" + extra + "---\n" + body
 
@@ -36,9 +41,10 @@ class Repo:
         path.write_bytes(text.encode("utf-8"))
         return rel
 
-    def rfc(self, artifact_id: str, **fields: str) -> str:
-        body = fields.pop("body", "# Body\n")
-        return self.write(f"artifacts/rfcs/{artifact_id}-x.md", artifact(body=body, id=artifact_id, **fields))
+    def rfc(self, artifact_id: str, body: str = "# Body\n", extra: str = "", **fields: str) -> str:
+        """Write RFC ``artifact_id`` with these fields over the defaults; returns its path."""
+        text = artifact_text({**FIELDS, "id": artifact_id, **fields}, body, extra=extra)
+        return self.write(f"artifacts/rfcs/{artifact_id}-x.md", text)
 
     def validate(self, paths: list[str] | None = None, strict: bool = False,
                  rules: Sequence[Rule] | None = None) -> list[Problem]:

@@ -521,8 +521,10 @@ class Checker:
             f.kills += 1
         # As the kill left it: files old or new, valid, no temp file listed. Then the next start (the CLI's
         # start-up repairs), and what a user sees after it: every committed event, every audit line.
-        for stage in (lambda: self._check_files(entries), self._check_temp_files, self._check_valid,
-                      self._check_bodies, self._start, lambda: self._check_model(entries)):
+        stages: list[Callable[[], None]] = [lambda: self._check_files(entries), self._check_temp_files,
+                                            self._check_valid, self._check_bodies, self._start,
+                                            lambda: self._check_model(entries)]
+        for stage in stages:
             try:
                 stage()
             except (IncidentMCPError, OSError, UnicodeDecodeError) as err:  # a file too broken to read at all

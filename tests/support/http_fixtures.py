@@ -118,7 +118,7 @@ class ServerFarm:
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         assert task is not None
-        self._tasks.add(task)  # type: ignore[arg-type]
+        self._tasks.add(task)
         try:
             head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout=10)
             target = head.split(b"\r\n", 1)[0].split(b" ")[1].decode("latin-1")
@@ -131,7 +131,7 @@ class ServerFarm:
                 asyncio.CancelledError):
             pass  # the client went away, or the farm is shutting down
         finally:
-            self._tasks.discard(task)  # type: ignore[arg-type]
+            self._tasks.discard(task)
             with contextlib.suppress(Exception):
                 writer.close()
 

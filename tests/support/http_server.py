@@ -7,13 +7,14 @@ import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.support.checkout import COMPANY_OS, cli_env
 
 TOKEN = "t0ken-for-tests-only-0123456789abcdefghijkl"
-INIT = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+INIT: dict[str, Any] = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
         "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}
 MCP_HEADERS = {"accept": "application/json, text/event-stream", "content-type": "application/json"}
 

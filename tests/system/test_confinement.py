@@ -10,7 +10,7 @@ import os
 import re
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
@@ -172,7 +172,7 @@ def hostile_ws(tmp_path: Path) -> tuple[Workspace, Path]:
     return ws, tmp_path
 
 
-def _run_confined(ws: Workspace, fence: Path, calls: dict[str, Callable[[Workspace, str], object]],
+def _run_confined(ws: Workspace, fence: Path, calls: Mapping[str, Callable[[Workspace, str], object]],
                   ids: list[str]) -> dict[str, list[str]]:
     """Run every call with every id in a forked child under an audit hook; returns what went wrong."""
     read_end, write_end = os.pipe()

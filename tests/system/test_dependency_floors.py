@@ -78,5 +78,6 @@ def test_every_runtime_dependency_is_pinned_in_the_constraints_and_the_pin_meets
 
 
 def test_a_floor_below_a_known_fix_is_caught() -> None:
-    assert _floor(Requirement("starlette>=0.40")) < Version(KNOWN_FIXED["starlette"][0])
+    floor = _floor(Requirement("starlette>=0.40"))
+    assert floor is not None and floor < Version(KNOWN_FIXED["starlette"][0])
     assert _floor(Requirement("certifi")) is None

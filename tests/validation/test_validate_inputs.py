@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from mcp import Client
 
+from incident_mcp.artifacts import iter_markdown_files
 from incident_mcp.errors import ArtifactError
 from incident_mcp.server.app import build_server
 from incident_mcp.validation import targets, validate_workspace
@@ -21,11 +22,10 @@ from incident_mcp.workspace import Workspace
 @pytest.fixture
 def walks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     seen: list[str] = []
-    real = targets.iter_markdown_files
 
     def counting(ws: Workspace, root: Path) -> Iterator[Path]:
         seen.append(root.name)
-        return real(ws, root)
+        return iter_markdown_files(ws, root)
 
     monkeypatch.setattr(targets, "iter_markdown_files", counting)
     return seen
