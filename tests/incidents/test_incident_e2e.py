@@ -28,6 +28,50 @@ async def _call(client: Client, name: str, args: dict[str, Any]) -> dict[str, An
     return content
 
 
+async def _respond(client: Client, t: dict[str, str]) -> dict[str, Any]:
+    """Classify, open, acknowledge, check, communicate, find the cause, mitigate, monitor and resolve."""
+    names = {tool.name for tool in (await client.list_tools()).tools}
+    assert {"classify_severity", "open_incident", "update_incident", "get_incident", "list_incidents",
+            "draft_communication", "record_postmortem"} <= names
+    cls = await _call(client, "classify_severity", {"core_flows_broken": ["payments"], "users_affected": "some"})
+    assert cls["severity"] == "P1"
+    opened = await _call(client, "open_incident", {
+        "title": "Checkout returns 500", "severity": cls["severity"], "summary": "Some users cannot pay",
+        "services": ["api", "web"], "detected_at": t["detected"], "depends_on": ["RFC-EXAMPLE-001"]})
+    inc = opened["id"]
+    await _call(client, "update_incident", {"incident_id": inc, "event": "acknowledged", "at": t["ack"]})
+    await _call(client, "update_incident", {"incident_id": inc, "event": "status_check", "overall": "degraded",
+                                            "text": "api DEGRADED 3.1 s", "at": t["check"]})
+    draft = await _call(client, "draft_communication", {"kind": "status_page"})
+    await _call(client, "update_incident", {"incident_id": inc, "event": "communication", "channel": "status_page",
+                                            "text": draft["subject"], "at": t["comm1"]})
+    await _call(client, "update_incident", {"incident_id": inc, "event": "root_cause",
+                                            "text": "migration locked orders", "at": t["root"]})
+    await _call(client, "update_incident", {"incident_id": inc, "event": "mitigation", "mitigation": "rollback",
+                                            "text": "Rolled back v42", "at": t["mitigate"]})
+    await _call(client, "update_incident", {"incident_id": inc, "state": "monitoring", "at": t["monitor"]})
+    resolved = await _call(client, "update_incident", {"incident_id": inc, "state": "resolved",
+                                                       "text": "error rate normal", "at": t["resolved"]})
+    assert resolved["state"] == "resolved"
+    again = await client.call_tool("update_incident", {"incident_id": inc, "event": "resolved"})
+    assert again.is_error and "already resolved" in first_text(again)
+    return {"opened": opened, "status_page": draft}
+
+
+async def _follow_up(client: Client, inc: str, t: dict[str, str], seen: dict[str, Any]) -> None:
+    """Draft the customer email and the review invite, record the post-mortem, read the incident back."""
+    seen["email"] = await _call(client, "draft_communication", {"kind": "email", "incident_id": inc})
+    seen["invite"] = await _call(client, "draft_communication", {"kind": "postmortem_invite", "incident_id": inc})
+    await _call(client, "update_incident", {"incident_id": inc, "event": "communication", "channel": "email",
+                                            "text": "sent", "at": t["comm2"]})
+    partial = await _call(client, "record_postmortem", {"incident_id": inc, "whys": POSTMORTEM["whys"][:2]})
+    assert not partial["complete"]
+    done = await _call(client, "record_postmortem", {"incident_id": inc, **POSTMORTEM})
+    assert done["complete"] and "missing" not in done, "lean answers leave empty lists out"
+    seen["view"] = await _call(client, "get_incident", {"incident_id": inc})
+    seen["list"] = await _call(client, "list_incidents", {"state": ["resolved"]})
+
+
 def test_a_complete_incident_through_every_tool_over_stdio(ws: Workspace) -> None:
     t = flow_times()
     params = StdioServerParameters(command=sys.executable,
@@ -35,53 +79,10 @@ def test_a_complete_incident_through_every_tool_over_stdio(ws: Workspace) -> Non
                                    env=cli_env(), cwd=str(ws.root))
 
     async def flow() -> dict[str, Any]:
-        seen: dict[str, Any] = {}
         with anyio.fail_after(DEADLINE_S):
             async with Client(params) as client:
-                names = {tool.name for tool in (await client.list_tools()).tools}
-                assert {"classify_severity", "open_incident", "update_incident", "get_incident", "list_incidents",
-                        "draft_communication", "record_postmortem"} <= names
-                cls = await _call(client, "classify_severity", {"core_flows_broken": ["payments"],
-                                                                "users_affected": "some"})
-                assert cls["severity"] == "P1"
-                opened = await _call(client, "open_incident", {
-                    "title": "Checkout returns 500", "severity": cls["severity"], "summary": "Some users cannot pay",
-                    "services": ["api", "web"], "detected_at": t["detected"], "depends_on": ["RFC-EXAMPLE-001"]})
-                inc = opened["id"]
-                seen["opened"] = opened
-                await _call(client, "update_incident", {"incident_id": inc, "event": "acknowledged", "at": t["ack"]})
-                await _call(client, "update_incident", {"incident_id": inc, "event": "status_check",
-                                                        "overall": "degraded", "text": "api DEGRADED 3.1 s",
-                                                        "at": t["check"]})
-                draft = await _call(client, "draft_communication", {"kind": "status_page"})
-                seen["status_page"] = draft
-                await _call(client, "update_incident", {"incident_id": inc, "event": "communication",
-                                                        "channel": "status_page", "text": draft["subject"],
-                                                        "at": t["comm1"]})
-                await _call(client, "update_incident", {"incident_id": inc, "event": "root_cause",
-                                                        "text": "migration locked orders", "at": t["root"]})
-                await _call(client, "update_incident", {"incident_id": inc, "event": "mitigation",
-                                                        "mitigation": "rollback", "text": "Rolled back v42",
-                                                        "at": t["mitigate"]})
-                await _call(client, "update_incident", {"incident_id": inc, "state": "monitoring",
-                                                        "at": t["monitor"]})
-                resolved = await _call(client, "update_incident", {"incident_id": inc, "state": "resolved",
-                                                                   "text": "error rate normal", "at": t["resolved"]})
-                assert resolved["state"] == "resolved"
-                again = await client.call_tool("update_incident", {"incident_id": inc, "event": "resolved"})
-                assert again.is_error and "already resolved" in first_text(again)
-                seen["email"] = await _call(client, "draft_communication", {"kind": "email", "incident_id": inc})
-                seen["invite"] = await _call(client, "draft_communication", {"kind": "postmortem_invite",
-                                                                             "incident_id": inc})
-                await _call(client, "update_incident", {"incident_id": inc, "event": "communication",
-                                                        "channel": "email", "text": "sent", "at": t["comm2"]})
-                partial = await _call(client, "record_postmortem", {"incident_id": inc,
-                                                                    "whys": POSTMORTEM["whys"][:2]})
-                assert not partial["complete"]
-                done = await _call(client, "record_postmortem", {"incident_id": inc, **POSTMORTEM})
-                assert done["complete"] and "missing" not in done, "lean answers leave empty lists out"
-                seen["view"] = await _call(client, "get_incident", {"incident_id": inc})
-                seen["list"] = await _call(client, "list_incidents", {"state": ["resolved"]})
+                seen = await _respond(client, t)
+                await _follow_up(client, seen["opened"]["id"], t, seen)
         return seen
 
     seen = anyio.run(flow)

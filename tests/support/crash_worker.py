@@ -140,49 +140,66 @@ def instrument(ws: Workspace, log: IntentLog, double: str | None = None) -> Call
     The wrapper logs the path and hash of what is about to be written, calls the real function (or
     the double), then confirms. Returns the ``atomic_write`` wrapper for the worker's own config writes.
     """
-    real_write, real_create = workspace.atomic_write, workspace.create_exclusive
+    writes = _LoggedWrites(ws, log, double)
+    assert composition.RULES  # the rules' modules are loaded before their writes are rerouted
+    rerouted = _reroute({"atomic_write": (writes.real_write, writes.atomic_write),
+                         "create_exclusive": (writes.real_create, writes.create_exclusive)})
+    if not rerouted:
+        raise RuntimeError("no core module writes through atomic_write any more: the harness sees nothing")
+    return writes.atomic_write
 
-    def rel(target: Path) -> str:
-        return Path(target).resolve().relative_to(ws.root).as_posix()
 
-    def atomic_write(target: Path, text: str) -> None:
+class _LoggedWrites:
+    """The core's two write functions wrapped: log the intent, write (or play the double), confirm."""
+
+    def __init__(self, ws: Workspace, log: IntentLog, double: str | None) -> None:
+        self.ws, self.log, self.double = ws, log, double
+        self.real_write, self.real_create = workspace.atomic_write, workspace.create_exclusive
+
+    def _rel(self, target: Path) -> str:
+        return Path(target).resolve().relative_to(self.ws.root).as_posix()
+
+    def atomic_write(self, target: Path, text: str) -> None:
+        """``workspace.atomic_write``, logged; the doubles tear or drop writes to watched files."""
         data = text.encode("utf-8")
-        log.write(t="write", path=rel(target), sha=sha(data))
+        rel = self._rel(target)
+        self.log.write(t="write", path=rel, sha=sha(data))
         try:
-            if double == "torn" and is_watched(rel(target)):
+            if self.double == "torn" and is_watched(rel):
                 _die_half_way(target, data, exclusive=False)
-            elif double != "drop" or not is_watched(rel(target)):
-                real_write(target, text)
+            elif self.double != "drop" or not is_watched(rel):
+                self.real_write(target, text)
         except BaseException:
-            log.write(t="wrote", path=rel(target), ok=False)
+            self.log.write(t="wrote", path=rel, ok=False)
             raise
-        log.write(t="wrote", path=rel(target), ok=True)
+        self.log.write(t="wrote", path=rel, ok=True)
 
-    def create_exclusive(target: Path, text: str) -> bool:
+    def create_exclusive(self, target: Path, text: str) -> bool:
+        """``workspace.create_exclusive``, logged; the doubles tear or drop every such write."""
         data = text.encode("utf-8")
-        log.write(t="write", path=rel(target), sha=sha(data))
+        rel = self._rel(target)
+        self.log.write(t="write", path=rel, sha=sha(data))
         ok = False
         try:
-            if double == "torn":
+            if self.double == "torn":
                 _die_half_way(target, data, exclusive=True)
-            ok = True if double == "drop" else real_create(target, text)
+            ok = True if self.double == "drop" else self.real_create(target, text)
         finally:
-            log.write(t="wrote", path=rel(target), ok=ok)
+            self.log.write(t="wrote", path=rel, ok=ok)
         return ok
 
-    assert composition.RULES  # the rules' modules are loaded before their writes are rerouted
+
+def _reroute(replacements: dict[str, tuple[object, object]]) -> int:
+    """In every loaded core module but ``workspace``, replace each name bound to its real function by the wrapper."""
     rerouted = 0
     for name, module in list(sys.modules.items()):
         if not name.startswith("incident_mcp") or module is workspace or module is None:
             continue
-        for attr, real, wrapper in (("atomic_write", real_write, atomic_write),
-                                    ("create_exclusive", real_create, create_exclusive)):
+        for attr, (real, wrapper) in replacements.items():
             if getattr(module, attr, None) is real:
                 setattr(module, attr, wrapper)
                 rerouted += 1
-    if not rerouted:
-        raise RuntimeError("no core module writes through atomic_write any more: the harness sees nothing")
-    return atomic_write
+    return rerouted
 
 
 def _filler(rng: random.Random, most: int) -> str:
@@ -486,6 +503,25 @@ def _runbook_gens(ws: Workspace) -> dict[str, int]:
     return gens
 
 
+@dataclasses.dataclass
+class _DiskState:
+    """What the workspace holds after a kill (and the start-up repairs), read once for the model check."""
+
+    incidents: dict[str, tuple[str, list[str]]]
+    statuses: dict[str, str]
+    audit: list[str]
+    audit_bad: list[str]
+    gens: dict[str, int]
+    config_gen: int
+
+    @classmethod
+    def read(cls, ws: Workspace) -> _DiskState:
+        audit, audit_bad = _audit_lines(ws)
+        config = GEN_RE.search(ws.config_path.read_text(encoding="utf-8"))
+        return cls(incidents=_disk_incidents(ws), statuses={k: v[1] for k, v in _probes(ws).items()}, audit=audit,
+                   audit_bad=audit_bad, gens=_runbook_gens(ws), config_gen=int(config.group(1)) if config else -1)
+
+
 class Checker:
     """Keeps the model of what the workspace must hold and checks it after each kill."""
 
@@ -582,26 +618,32 @@ class Checker:
 
     def _check_model(self, entries: list[dict[str, Any]]) -> None:
         """Apply the committed operations to the model, settle the one in flight, compare with the disk."""
-        f, m = self.figures, self.model
+        disk = _DiskState.read(self.ws)
+        self._replay(entries, disk)
+        self._compare_incidents(disk.incidents)
+        self._compare_statuses(disk.statuses)
+        self._compare_audit(disk.audit, disk.audit_bad)
+        self._compare_generations(disk.config_gen, disk.gens)
+
+    def _replay(self, entries: list[dict[str, Any]], disk: _DiskState) -> None:
+        """Committed operations go into the model; the one in flight too if its effect is on disk."""
+        f = self.figures
         ops = {e["seq"]: e for e in entries if e["t"] == "op"}
         done = {e["seq"]: e for e in entries if e["t"] == "done"}
-        disk = _disk_incidents(self.ws)
-        statuses = {k: v[1] for k, v in _probes(self.ws).items()}
-        audit, audit_bad = _audit_lines(self.ws)
-        gens = _runbook_gens(self.ws)
-        config = GEN_RE.search(self.ws.config_path.read_text(encoding="utf-8"))
-        config_gen = int(config.group(1)) if config else -1
         for seq, op in ops.items():
             if seq in done:
                 f.ops_committed += 1
                 self._apply(op, done[seq])
                 continue
             f.kills_mid_operation += 1
-            landed = self._landed(op, disk, statuses, config_gen, gens, audit)
+            landed = self._landed(op, disk)
             if landed is not None:
                 f.in_flight_landed += 1
                 self._apply(op, landed)
-        # The incidents: every committed event on disk, in order, and nothing else.
+
+    def _compare_incidents(self, disk: dict[str, tuple[str, list[str]]]) -> None:
+        """Every committed event on disk, in order, and nothing else."""
+        m, f = self.model, self.figures
         for ident in sorted(set(m.notes) | set(disk)):
             want = m.notes.get(ident)
             got = disk.get(ident)
@@ -610,69 +652,94 @@ class Checker:
             elif got is None:
                 f.fail("lost_events", f"{ident} was opened but is not on disk", 1 + len(want))
             else:
-                lost = [t for t in want if t not in got[1]]
-                extra = [t for t in got[1] if t not in want]
-                if lost:
-                    f.fail("lost_events", f"{ident}: {len(lost)} committed note(s) missing", len(lost))
-                if extra:
-                    f.fail("phantom_events", f"{ident}: {len(extra)} note(s) never committed", len(extra))
-                if not lost and not extra and got[1] != want:
-                    f.fail("lost_events", f"{ident}: notes out of order")
+                self._compare_notes(ident, want, got[1])
                 if got[0] != m.titles.get(ident):
                     f.fail("phantom_events", f"{ident}: title {got[0]!r}, expected {m.titles.get(ident)!r}")
+
+    def _compare_notes(self, ident: str, want: list[str], got: list[str]) -> None:
+        """One incident's notes: none lost, none never committed, in the committed order."""
+        f = self.figures
+        lost = [t for t in want if t not in got]
+        extra = [t for t in got if t not in want]
+        if lost:
+            f.fail("lost_events", f"{ident}: {len(lost)} committed note(s) missing", len(lost))
+        if extra:
+            f.fail("phantom_events", f"{ident}: {len(extra)} note(s) never committed", len(extra))
+        if not lost and not extra and got != want:
+            f.fail("lost_events", f"{ident}: notes out of order")
+
+    def _compare_statuses(self, statuses: dict[str, str]) -> None:
+        """Each probe RFC has the status the model says."""
+        m = self.model
         for ident in sorted(set(m.statuses) | set(statuses)):
             if m.statuses.get(ident) != statuses.get(ident):
-                f.fail("lost_events", f"{ident}: status {statuses.get(ident)!r}, expected {m.statuses.get(ident)!r}")
+                self.figures.fail("lost_events",
+                                  f"{ident}: status {statuses.get(ident)!r}, expected {m.statuses.get(ident)!r}")
+
+    def _compare_audit(self, audit: list[str], audit_bad: list[str]) -> None:
+        """The audit log is whole and holds exactly the model's lines, in order (each gap counted once)."""
+        m, f = self.model, self.figures
         for line in audit_bad:
             f.fail("audit_torn", repr(line[:120]))
-        if audit != m.audit:
-            missing = [line for line in m.audit if line not in audit]
-            extra = [line for line in audit if line not in m.audit]
-            for line in missing:
-                f.fail("audit_missing", f"no audit line for {line}")
-            for line in extra:
-                f.fail("phantom_events", f"audit line for a change never made: {line}")
-            if not missing and not extra:
-                f.fail("audit_missing", "audit lines out of order")
-            m.audit = audit  # count each gap once
+        if audit == m.audit:
+            return
+        missing = [line for line in m.audit if line not in audit]
+        extra = [line for line in audit if line not in m.audit]
+        for line in missing:
+            f.fail("audit_missing", f"no audit line for {line}")
+        for line in extra:
+            f.fail("phantom_events", f"audit line for a change never made: {line}")
+        if not missing and not extra:
+            f.fail("audit_missing", "audit lines out of order")
+        m.audit = audit  # count each gap once
+
+    def _compare_generations(self, config_gen: int, gens: dict[str, int]) -> None:
+        """The config and every runbook document carry the generation the model says."""
+        m, f = self.model, self.figures
         if config_gen != m.config_gen:
             f.fail("lost_events", f"config generation {config_gen}, expected {m.config_gen}")
         if gens != m.runbook_gen:
             f.fail("lost_events", f"runbook generations {gens}, expected {m.runbook_gen}")
             m.runbook_gen = gens
 
-    def _landed(self, op: dict[str, Any], disk: dict[str, tuple[str, list[str]]], statuses: dict[str, str],
-                config_gen: int, gens: dict[str, int], audit: list[str]) -> dict[str, Any] | None:
+    def _landed(self, op: dict[str, Any], disk: _DiskState) -> dict[str, Any] | None:
         """For the operation in flight: the result it had if its effect is on disk, else None."""
+        settle = {"open": self._landed_open, "note": self._landed_note, "promote": self._landed_promote,
+                  "regen": self._landed_regen, "add": self._landed_add}.get(op["op"])
+        return settle(op, disk) if settle else None
+
+    def _landed_open(self, op: dict[str, Any], disk: _DiskState) -> dict[str, Any] | None:
+        found = [k for k, (title, _) in disk.incidents.items() if title == op["title"] and k not in self.model.notes]
+        return {"id": found[0]} if found else None
+
+    def _landed_note(self, op: dict[str, Any], disk: _DiskState) -> dict[str, Any] | None:
+        got = disk.incidents.get(op["id"], ("", []))[1]
+        return {"landed": True} if got == [*self.model.notes.get(op["id"], []), op["text"]] else None
+
+    def _landed_promote(self, op: dict[str, Any], disk: _DiskState) -> dict[str, Any] | None:
+        if disk.statuses.get(op["id"]) != op["new"]:
+            return None
+        line = f"{op['path']}: {op['old']} → {op['new']}"
+        logged = line in disk.audit[len(self.model.audit):]
+        if not logged:
+            self.figures.fail("audit_missing", f"{op['id']} is {op['new']} on disk but the log has no '{line}'")
+        return {"changed": True, "log_line": line if logged else None}
+
+    def _landed_regen(self, op: dict[str, Any], disk: _DiskState) -> dict[str, Any] | None:
+        """Two steps: the config, then each document; each landed or not, in that order."""
         m = self.model
-        kind = op["op"]
-        if kind == "open":
-            found = [k for k, (title, _) in disk.items() if title == op["title"] and k not in m.notes]
-            return {"id": found[0]} if found else None
-        if kind == "note":
-            got = disk.get(op["id"], ("", []))[1]
-            return {"landed": True} if got == [*m.notes.get(op["id"], []), op["text"]] else None
-        if kind == "promote":
-            if statuses.get(op["id"]) != op["new"]:
-                return None
-            line = f"{op['path']}: {op['old']} → {op['new']}"
-            logged = line in audit[len(m.audit):]
-            if not logged:
-                self.figures.fail("audit_missing", f"{op['id']} is {op['new']} on disk but the log has no '{line}'")
-            return {"changed": True, "log_line": line if logged else None}
-        if kind == "regen":  # two steps: the config, then each document; each landed or not, in that order
-            if config_gen != op["gen"]:
-                return None
-            m.config_gen = op["gen"]
-            for rel, old in m.runbook_gen.items():
-                if gens.get(rel) == op["gen"]:
-                    m.runbook_gen[rel] = op["gen"]
-                elif gens.get(rel) != old:
-                    break  # neither version: reported by the comparison that follows
-            return {"partial": True}
-        if kind == "add":
-            return {"landed": True} if op["id"] in statuses else None
-        return None
+        if disk.config_gen != op["gen"]:
+            return None
+        m.config_gen = op["gen"]
+        for rel, old in m.runbook_gen.items():
+            if disk.gens.get(rel) == op["gen"]:
+                m.runbook_gen[rel] = op["gen"]
+            elif disk.gens.get(rel) != old:
+                break  # neither version: reported by the comparison that follows
+        return {"partial": True}
+
+    def _landed_add(self, op: dict[str, Any], disk: _DiskState) -> dict[str, Any] | None:
+        return {"landed": True} if op["id"] in disk.statuses else None
 
     def _apply(self, op: dict[str, Any], result: dict[str, Any]) -> None:
         m = self.model

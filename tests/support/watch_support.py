@@ -120,86 +120,7 @@ class SmtpSink:
     messages: list[Mail] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        sink = self
-
-        class Handler(socketserver.StreamRequestHandler):
-            timeout = 10
-
-            def reply(self, line: str) -> None:
-                self.wfile.write((line + "\r\n").encode("ascii"))
-
-            def secure(self) -> None:
-                assert sink.tls is not None
-                self.request = sink.tls.wrap_socket(self.request, server_side=True)
-                self.rfile = self.request.makefile("rb")
-                self.wfile = self.request.makefile("wb", buffering=0)
-
-            def handle(self) -> None:
-                mail = Mail("", [], b"")
-                if sink.tls is not None and sink.implicit:
-                    self.secure()
-                    mail.tls = True
-                self.reply("220 sink ESMTP")
-                with contextlib.suppress(OSError, TimeoutError):
-                    while True:
-                        raw = self.rfile.readline(65536)
-                        if not raw:
-                            return
-                        line = raw.decode("utf-8", "replace").rstrip("\r\n")
-                        verb = line[:4].upper()
-                        if verb == "EHLO":
-                            offer = b"250-STARTTLS\r\n" if sink.tls is not None and not mail.tls else b""
-                            self.wfile.write(b"250-sink\r\n" + offer + b"250-AUTH PLAIN LOGIN\r\n250 8BITMIME\r\n")
-                        elif line.upper() == "STARTTLS" and sink.tls is not None:
-                            self.reply("220 go ahead")
-                            self.secure()
-                            mail.tls = True
-                        elif verb == "HELO":
-                            self.reply("250 sink")
-                        elif verb == "AUTH":
-                            parts = line.split()
-                            if parts[1].upper() == "PLAIN":
-                                token = parts[2] if len(parts) > 2 else ""
-                                if not token:
-                                    self.reply("334 ")
-                                    token = self.rfile.readline().decode().strip()
-                                mail.auth = base64.b64decode(token).decode("utf-8", "replace")
-                            else:
-                                self.reply("334 VXNlcm5hbWU6")
-                                user = base64.b64decode(self.rfile.readline().strip()).decode()
-                                self.reply("334 UGFzc3dvcmQ6")
-                                mail.auth = user + "\0" + base64.b64decode(self.rfile.readline().strip()).decode()
-                            self.reply("235 ok")
-                        elif verb == "MAIL":
-                            mail.sender = line.split(":", 1)[1].strip(" <>")
-                            self.reply("250 ok")
-                        elif verb == "RCPT":
-                            mail.recipients.append(line.split(":", 1)[1].strip(" <>"))
-                            self.reply("250 ok")
-                        elif verb == "DATA":
-                            self.reply("354 go ahead")
-                            chunks = []
-                            while True:
-                                part = self.rfile.readline()
-                                if part in (b".\r\n", b".\n", b""):
-                                    break
-                                chunks.append(part)
-                            mail.data = b"".join(chunks)
-                            sink.messages.append(mail)
-                            mail = Mail("", [], b"", mail.auth, mail.tls)
-                            self.reply("250 queued")
-                        elif verb == "QUIT":
-                            self.reply("221 bye")
-                            return
-                        else:
-                            self.reply("250 ok")
-
-        class Server(socketserver.ThreadingTCPServer):
-            allow_reuse_address = True
-            daemon_threads = True
-            address_family = socket.AF_INET
-
-        self.server = Server(("127.0.0.1", 0), Handler)
+        self.server = _SmtpServer(self)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
@@ -210,3 +131,106 @@ class SmtpSink:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+class _SmtpServer(socketserver.ThreadingTCPServer):
+    """The sink's listening socket; each connection gets an ``_SmtpSession``."""
+
+    allow_reuse_address = True
+    daemon_threads = True
+    address_family = socket.AF_INET
+
+    def __init__(self, sink: SmtpSink) -> None:
+        self.sink = sink
+        super().__init__(("127.0.0.1", 0), _SmtpSession)
+
+
+class _SmtpSession(socketserver.StreamRequestHandler):
+    """One SMTP conversation: one method per command, each saying whether the conversation goes on."""
+
+    timeout = 10
+    server: _SmtpServer
+    mail: Mail
+
+    def reply(self, line: str) -> None:
+        self.wfile.write((line + "\r\n").encode("ascii"))
+
+    def secure(self) -> None:
+        assert self.server.sink.tls is not None
+        self.request = self.server.sink.tls.wrap_socket(self.request, server_side=True)
+        self.rfile = self.request.makefile("rb")
+        self.wfile = self.request.makefile("wb", buffering=0)
+        self.mail.tls = True
+
+    def handle(self) -> None:
+        self.mail = Mail("", [], b"")
+        if self.server.sink.tls is not None and self.server.sink.implicit:
+            self.secure()
+        self.reply("220 sink ESMTP")
+        with contextlib.suppress(OSError, TimeoutError):
+            while raw := self.rfile.readline(65536):
+                if not self.command(raw.decode("utf-8", "replace").rstrip("\r\n")):
+                    return
+
+    def command(self, line: str) -> bool:
+        if line.upper() == "STARTTLS" and self.server.sink.tls is not None:
+            self.reply("220 go ahead")
+            self.secure()
+            return True
+        verbs = {"EHLO": self.ehlo, "HELO": self.helo, "AUTH": self.auth, "MAIL": self.mail_from,
+                 "RCPT": self.rcpt_to, "DATA": self.data, "QUIT": self.quit}
+        verb = verbs.get(line[:4].upper())
+        if verb is None:
+            self.reply("250 ok")
+            return True
+        return verb(line)
+
+    def ehlo(self, line: str) -> bool:
+        offer = b"250-STARTTLS\r\n" if self.server.sink.tls is not None and not self.mail.tls else b""
+        self.wfile.write(b"250-sink\r\n" + offer + b"250-AUTH PLAIN LOGIN\r\n250 8BITMIME\r\n")
+        return True
+
+    def helo(self, line: str) -> bool:
+        self.reply("250 sink")
+        return True
+
+    def auth(self, line: str) -> bool:
+        parts = line.split()
+        if parts[1].upper() == "PLAIN":
+            token = parts[2] if len(parts) > 2 else ""
+            if not token:
+                self.reply("334 ")
+                token = self.rfile.readline().decode().strip()
+            self.mail.auth = base64.b64decode(token).decode("utf-8", "replace")
+        else:
+            self.reply("334 VXNlcm5hbWU6")
+            user = base64.b64decode(self.rfile.readline().strip()).decode()
+            self.reply("334 UGFzc3dvcmQ6")
+            self.mail.auth = user + "\0" + base64.b64decode(self.rfile.readline().strip()).decode()
+        self.reply("235 ok")
+        return True
+
+    def mail_from(self, line: str) -> bool:
+        self.mail.sender = line.split(":", 1)[1].strip(" <>")
+        self.reply("250 ok")
+        return True
+
+    def rcpt_to(self, line: str) -> bool:
+        self.mail.recipients.append(line.split(":", 1)[1].strip(" <>"))
+        self.reply("250 ok")
+        return True
+
+    def data(self, line: str) -> bool:
+        self.reply("354 go ahead")
+        chunks = []
+        while (part := self.rfile.readline()) not in (b".\r\n", b".\n", b""):
+            chunks.append(part)
+        self.mail.data = b"".join(chunks)
+        self.server.sink.messages.append(self.mail)
+        self.mail = Mail("", [], b"", self.mail.auth, self.mail.tls)
+        self.reply("250 queued")
+        return True
+
+    def quit(self, line: str) -> bool:
+        self.reply("221 bye")
+        return False

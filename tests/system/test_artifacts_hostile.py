@@ -265,18 +265,27 @@ _WORDS = st.one_of(
 )
 
 
+_QUOTED = {"plain": "{}", "double": '"{}"', "single": "'{}'"}  # a scalar written bare or in quotes
+_OTHER_LINES = ["# comment", "", "  - RFC-001", "- x", "  continued", "key: value # c", "title: 'it''s'",
+                'title: "a\\"b"', "\tid: x", "id: x\r", "id: [a, [b]]", "id: {a: b}", "id: &a x", "id: *a",
+                "id: !!str 1", "id: |", "id: >-", "? id"]
+
+
 @st.composite
 def _front_line(draw: st.DrawFn) -> str:
     kind = draw(st.sampled_from(["plain", "double", "single", "flow", "empty", "block", "other"]))
     key = draw(st.sampled_from(_KEYS))
     sep = draw(st.sampled_from([": ", ":", ":  ", " : "]))
     word = draw(_WORDS)
-    if kind == "plain":
-        return f"{key}{sep}{word}"
-    if kind == "double":
-        return f'{key}{sep}"{word}"'
-    if kind == "single":
-        return f"{key}{sep}'{word}'"
+    if kind in _QUOTED:
+        return f"{key}{sep}{_QUOTED[kind].format(word)}"
+    if kind == "other":
+        return draw(st.sampled_from(_OTHER_LINES))
+    return _collection_line(draw, kind, key, sep)
+
+
+def _collection_line(draw: st.DrawFn, kind: str, key: str, sep: str) -> str:
+    """A ``key:`` line whose value is a flow list, a block list or nothing."""
     if kind == "flow":
         items = draw(st.lists(_WORDS, max_size=3))
         return f"{key}{sep}[{draw(st.sampled_from([', ', ',', ' , '])).join(items)}]"
@@ -284,11 +293,7 @@ def _front_line(draw: st.DrawFn) -> str:
         entries = draw(st.lists(st.tuples(st.sampled_from(["", " ", "  ", "    "]), st.sampled_from(["- ", "-  ", "-"]),
                                           _WORDS), min_size=1, max_size=3))
         return f"{key}:" + "".join(f"\n{indent}{dash}{word}" for indent, dash, word in entries)
-    if kind == "empty":
-        return f"{key}:{draw(st.sampled_from(['', ' ', '  ']))}"
-    return draw(st.sampled_from(["# comment", "", "  - RFC-001", "- x", "  continued", "key: value # c",
-                                 "title: 'it''s'", 'title: "a\\"b"', "\tid: x", "id: x\r", "id: [a, [b]]",
-                                 "id: {a: b}", "id: &a x", "id: *a", "id: !!str 1", "id: |", "id: >-", "? id"]))
+    return f"{key}:{draw(st.sampled_from(['', ' ', '  ']))}"
 
 
 @settings(max_examples=800, deadline=None)

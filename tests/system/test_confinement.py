@@ -179,45 +179,10 @@ def _run_confined(ws: Workspace, fence: Path, calls: Mapping[str, Callable[[Work
     pid = os.fork()
     if pid == 0:  # the child: hook, run, report, exit without returning into pytest
         os.close(read_end)
-        root, fence_s = os.path.realpath(ws.root), os.path.realpath(fence)
-        touched: list[str] = []
-        busy = [False]
-
-        def hook(event: str, args: tuple[object, ...]) -> None:
-            if event not in _FS_EVENTS or busy[0] or not args:
-                return
-            busy[0] = True
-            try:
-                for arg in args[:2]:
-                    if isinstance(arg, bytes):
-                        arg = os.fsdecode(arg)
-                    if isinstance(arg, os.PathLike):
-                        arg = os.fspath(arg)
-                    if not isinstance(arg, str) or not arg or "\x00" in arg:
-                        continue
-                    real = os.path.realpath(os.path.join(os.getcwd(), arg))
-                    if (real == fence_s or real.startswith(fence_s + os.sep)) and not (
-                            real == root or real.startswith(root + os.sep)):
-                        touched.append(f"{event} {real}")
-            finally:
-                busy[0] = False
-
-        report: dict[str, list[str]] = {"touched": touched, "other": [], "ok": [], "ours": []}
         try:
-            sys.addaudithook(hook)
-            for name, call in calls.items():
-                for ident in ids:
-                    before = len(touched)
-                    try:
-                        call(ws, ident)
-                        report["ok"].append(f"{name} {ident[:60]!r}")
-                    except IncidentMCPError:
-                        report["ours"].append(name)
-                    except Exception as err:
-                        report["other"].append(f"{name} {ident[:60]!r}: {type(err).__name__}: {str(err)[:120]}")
-                    if len(touched) > before:
-                        touched[before:] = [f"{name} {ident[:60]!r}: {t}" for t in touched[before:]]
-            os.write(write_end, json.dumps(report).encode())
+            watch = _FenceWatch(os.path.realpath(ws.root), os.path.realpath(fence))
+            sys.addaudithook(watch)
+            os.write(write_end, json.dumps(_run_calls(ws, calls, ids, watch.touched)).encode())
         finally:
             os._exit(0)
     os.close(write_end)
@@ -228,6 +193,65 @@ def _run_confined(ws: Workspace, fence: Path, calls: Mapping[str, Callable[[Work
     _, status = os.waitpid(pid, 0)
     assert not os.WIFSIGNALED(status) or os.WTERMSIG(status) != signal.SIGKILL
     return dict(json.loads(b"".join(chunks)))
+
+
+class _FenceWatch:
+    """An audit hook that notes every file-system event on a path inside the fence but outside the workspace."""
+
+    def __init__(self, root: str, fence: str) -> None:
+        self.root, self.fence = root, fence
+        self.touched: list[str] = []
+        self._busy = False  # our own realpath calls raise audit events too
+
+    def __call__(self, event: str, args: tuple[object, ...]) -> None:
+        if event not in _FS_EVENTS or self._busy or not args:
+            return
+        self._busy = True
+        try:
+            for arg in args[:2]:
+                path = _path_argument(arg)
+                if path is None:
+                    continue
+                real = os.path.realpath(os.path.join(os.getcwd(), path))
+                if _within(real, self.fence) and not _within(real, self.root):
+                    self.touched.append(f"{event} {real}")
+        finally:
+            self._busy = False
+
+
+def _path_argument(arg: object) -> str | None:
+    """An audit event's argument as a path string, or None when it is not a usable path."""
+    if isinstance(arg, bytes):
+        arg = os.fsdecode(arg)
+    if isinstance(arg, os.PathLike):
+        arg = os.fspath(arg)
+    if not isinstance(arg, str) or not arg or "\x00" in arg:
+        return None
+    return arg
+
+
+def _within(real: str, folder: str) -> bool:
+    """Whether the resolved path ``real`` is ``folder`` or inside it."""
+    return real == folder or real.startswith(folder + os.sep)
+
+
+def _run_calls(ws: Workspace, calls: Mapping[str, Callable[[Workspace, str], object]], ids: list[str],
+               touched: list[str]) -> dict[str, list[str]]:
+    """Every call with every id: which succeeded, which raised our errors or others; touches named by call."""
+    report: dict[str, list[str]] = {"touched": touched, "other": [], "ok": [], "ours": []}
+    for name, call in calls.items():
+        for ident in ids:
+            before = len(touched)
+            try:
+                call(ws, ident)
+                report["ok"].append(f"{name} {ident[:60]!r}")
+            except IncidentMCPError:
+                report["ours"].append(name)
+            except Exception as err:
+                report["other"].append(f"{name} {ident[:60]!r}: {type(err).__name__}: {str(err)[:120]}")
+            if len(touched) > before:
+                touched[before:] = [f"{name} {ident[:60]!r}: {t}" for t in touched[before:]]
+    return report
 
 
 def test_hostile_ids_passed_to_the_core_functions_never_touch_anything_outside_the_workspace(
