@@ -53,7 +53,7 @@ def _value_problems(values: dict[str, str]) -> list[str]:
 
 def _link_problems(values: dict[str, str], known: set[str]) -> list[str]:
     """Links and a parent that name no artifact in the workspace."""
-    problems = []
+    problems: list[str] = []
     for field in LINKS:
         listed = re.findall(r"[A-Za-z0-9_.-]+", values.get(field, "").strip("[]"))
         problems.extend(f"{field}: {ref} not found" for ref in listed if ref not in known)
