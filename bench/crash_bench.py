@@ -28,7 +28,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from tests.support.crash_worker import DOUBLES, Figures, crash_loop, crash_points  # noqa: E402
+from tests.support.crash_checker import Figures  # noqa: E402
+from tests.support.crash_worker import DOUBLES, crash_loop, crash_points  # noqa: E402
 
 
 def main() -> int:

@@ -20,7 +20,8 @@ from incident_mcp.artifacts import AUDIT_LOG
 from incident_mcp.promotion import promote, recover_promotions
 from incident_mcp.workspace import STATE_DIR, TEMP_MARK, Workspace, append_line, atomic_write
 from tests.support.checkout import cli_env
-from tests.support.crash_worker import Checker, Figures, crash_loop, crash_points, make_workspace, run_life_fork
+from tests.support.crash_checker import Checker, Figures
+from tests.support.crash_worker import crash_loop, crash_points, make_workspace, run_life_fork
 
 CI_KILLS = 25
 PROBE = "RFC-CRASH-0001"
