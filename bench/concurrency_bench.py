@@ -21,7 +21,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from tests.test_concurrency import make_workspace, run_notes, run_openings, run_promotions  # noqa: E402
+from tests.support.concurrency_load import make_workspace, run_notes, run_openings, run_promotions  # noqa: E402
 
 
 def main() -> int:

@@ -1,6 +1,6 @@
 """Crash safety at volume (issue 7): SIGKILL a writer at random moments, N times, and check after each kill.
 
-Each life of the worker (``tests/crash_worker.py``) opens incidents, adds timeline notes, promotes RFCs
+Each life of the worker (``tests/support/crash_worker.py``) opens incidents, adds timeline notes, promotes RFCs
 through their lifecycle, changes the config and regenerates the runbook, and adds artifacts — all through
 the public core API — until it is killed after a random delay. After every kill the checker proves each
 file is byte for byte its old or its new version (the worker logs the hash of every write before making
@@ -28,7 +28,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from tests.crash_worker import DOUBLES, Figures, crash_loop, crash_points  # noqa: E402
+from tests.support.crash_checker import Figures  # noqa: E402
+from tests.support.crash_worker import DOUBLES, crash_loop, crash_points  # noqa: E402
 
 
 def main() -> int:

@@ -24,7 +24,7 @@ sys.path.insert(0, str(REPO))
 
 from incident_mcp import changes, incidents, metrics  # noqa: E402
 from incident_mcp.workspace import Workspace  # noqa: E402
-from tests.git_fixtures import fast_import, init_repo  # noqa: E402
+from tests.support.git_fixtures import fast_import, init_repo  # noqa: E402
 
 EXAMPLE = REPO / "incident_mcp" / "example_company"
 START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)

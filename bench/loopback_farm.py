@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.http_fixtures import ServerFarm
+from tests.support.http_fixtures import ServerFarm
 
 
 def main() -> int:

@@ -13,6 +13,7 @@ healthy endpoints reported down, peak RSS under 200 MB.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import random
@@ -85,12 +86,9 @@ def worker(path: Path, deadline_ms: int, concurrency: int | None, starting: int 
     items = json.loads(path.read_text())
     expect = Expectations(timeout_ms=deadline_ms)
     targets = [CheckTarget(name=str(i), url=item["url"], expect=expect) for i, item in enumerate(items)]
-    knobs: dict[str, int] = {}
+    options = CheckOptions(max_starting=starting or None)
     if concurrency:
-        knobs["max_connections"] = concurrency
-    if starting:
-        knobs["max_starting"] = starting
-    options = CheckOptions(**knobs)
+        options = dataclasses.replace(options, max_connections=concurrency)
     started = time.perf_counter()
     report = anyio.run(lambda: check_targets(targets, policy=TargetPolicy.permissive(), options=options))
     elapsed = time.perf_counter() - started
@@ -154,7 +152,35 @@ def run_curl(items: list[dict[str, Any]], deadline_ms: int) -> dict[str, Any]:
 # ---- report ---------------------------------------------------------------------------------------
 
 
+@dataclasses.dataclass
+class Runs:
+    """The figures of one bench run: the full sweep, and the curl subset with both tools when curl exists."""
+
+    items: list[dict[str, Any]]
+    bound: float  # lower bound: max(slowest healthy endpoint, deadline), seconds
+    ours: dict[str, Any]
+    part: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    ours_part: dict[str, Any] | None = None
+    curl: dict[str, Any] | None = None
+
+
 def main() -> int:
+    """Run the bench (or, with --worker, one checker sweep) and print the table; exit 1 if a check fails."""
+    args = _parse_args()
+    if args.worker:
+        worker(args.worker, args.deadline_ms, args.concurrency, args.max_starting)
+        return 0
+    runs = _measure(args)
+    _print_table(_rows(runs))
+    _print_verdicts(runs)
+    checks = _checks(runs)
+    print()
+    for text, ok in checks:
+        print(f"  {'PASS' if ok else 'FAIL'}  {text}")
+    return 0 if all(ok for _, ok in checks) else 1
+
+
+def _parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size", type=int, default=1000, help="endpoints for our checker (default 1000)")
     parser.add_argument("--curl-subset", type=int, default=100, help="endpoints for the serial curl loop "
@@ -167,11 +193,11 @@ def main() -> int:
                         help="checks connecting at once (default: ours)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.worker:
-        worker(args.worker, args.deadline_ms, args.concurrency, args.max_starting)
-        return 0
+    return parser.parse_args()
 
+
+def _measure(args: argparse.Namespace) -> Runs:
+    """Start the loopback farm, sweep every endpoint with our checker, then the curl subset with both tools."""
     farm = subprocess.Popen([sys.executable, str(ROOT / "bench" / "loopback_farm.py")], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, text=True)
     try:
@@ -179,61 +205,70 @@ def main() -> int:
         bases = json.loads(farm.stdout.readline())["bases"]
         items = endpoints(bases, args.size, args.seed)
         slowest = max((i["delay"] for i in items if i["kind"] in HEALTHY), default=0.0)
-        bound = max(slowest, args.deadline_ms / 1000)
         print(f"{len(items)} loopback endpoints: " + ", ".join(f"{n} {k}" for k, n in
                                                              Counter(i["kind"] for i in items).items()))
-        ours = run_checker(items, args.deadline_ms, args.concurrency, args.max_starting)
-        curl: dict[str, Any] | None = None
-        ours_part: dict[str, Any] | None = None
-        part: list[dict[str, Any]] = []
+        runs = Runs(items=items, bound=max(slowest, args.deadline_ms / 1000),
+                    ours=run_checker(items, args.deadline_ms, args.concurrency, args.max_starting))
         if args.curl_subset and shutil.which("curl"):
-            part = subset(items, args.curl_subset)
-            ours_part = run_checker(part, args.deadline_ms, args.concurrency, args.max_starting)
-            curl = run_curl(part, args.deadline_ms)
+            runs.part = subset(items, args.curl_subset)
+            runs.ours_part = run_checker(runs.part, args.deadline_ms, args.concurrency, args.max_starting)
+            runs.curl = run_curl(runs.part, args.deadline_ms)
         elif args.curl_subset:
             print("curl not found: skipping the serial loop")
     finally:
         if farm.stdin:
             farm.stdin.close()
         farm.wait(timeout=10)
+    return runs
 
-    target = bound + 1.0
+
+def _rows(runs: Runs) -> list[tuple[str, int, str, str, str]]:
+    """One table row per run, the curl extrapolation and the lower bound."""
+    ours, items = runs.ours, runs.items
     rows = [("incident-mcp (concurrent)", len(items), f"{ours['elapsed']:.2f}", str(ours["healthy_down"]),
              f"{ours['maxrss_mb']:.0f} MB")]
-    if curl is not None and ours_part is not None:
+    if runs.curl is not None and runs.ours_part is not None:
+        part, ours_part, curl = runs.part, runs.ours_part, runs.curl
         rows.append(("incident-mcp on the curl subset", len(part), f"{ours_part['elapsed']:.2f}",
                      str(ours_part["healthy_down"]), f"{ours_part['maxrss_mb']:.0f} MB"))
         rows.append(("serial curl loop (Company OS)", len(part), f"{curl['elapsed']:.2f}",
                      str(curl["healthy_down"]), "-"))
         rows.append(("  … extrapolated to the full set", len(items),
                      f"{curl['elapsed'] * len(items) / len(part):.0f}", "-", "-"))
-    rows.append(("lower bound max(slowest healthy, deadline)", len(items), f"{bound:.2f}", "-", "-"))
-    widths = [max(len(r[i]) if isinstance(r[i], str) else len(str(r[i])) for r in rows) for i in range(5)]
+    rows.append(("lower bound max(slowest healthy, deadline)", len(items), f"{runs.bound:.2f}", "-", "-"))
+    return rows
+
+
+def _print_table(rows: list[tuple[str, int, str, str, str]]) -> None:
     header = ("run", "endpoints", "seconds", "healthy reported down", "peak RSS")
-    widths = [max(w, len(h)) for w, h in zip(widths, header, strict=True)]
+    widths = [max(len(h), *(len(str(r[i])) for r in rows)) for i, h in enumerate(header)]
     print()
     print("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
     for row in rows:
         print("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)))
+
+
+def _print_verdicts(runs: Runs) -> None:
     print()
     print("checker verdicts by endpoint kind:")
-    for key, count in sorted(ours["verdicts"].items()):
+    for key, count in sorted(runs.ours["verdicts"].items()):
         print(f"  {key:34} {count}")
-    for note in ours["notes"]:
+    for note in runs.ours["notes"]:
         print(f"  note: {note}")
-    if curl is not None:
+    if runs.curl is not None:
         print("serial curl verdicts (Company OS rules: failed = down, non-200 or >= 2 s = degraded):")
-        for key, count in sorted(curl["verdicts"].items()):
+        for key, count in sorted(runs.curl["verdicts"].items()):
             print(f"  {key:34} {count}")
-    checks = [
+
+
+def _checks(runs: Runs) -> list[tuple[str, bool]]:
+    """What the run must show: within the lower bound + 1 s, no healthy endpoint down, peak RSS under 200 MB."""
+    ours, target = runs.ours, runs.bound + 1.0
+    return [
         (f"sweep {ours['elapsed']:.2f} s within lower bound + 1 s ({target:.2f} s)", ours["elapsed"] <= target),
         (f"healthy endpoints reported down: {ours['healthy_down']}", ours["healthy_down"] == 0),
         (f"peak RSS {ours['maxrss_mb']:.0f} MB under 200 MB", ours["maxrss_mb"] < 200),
     ]
-    print()
-    for text, ok in checks:
-        print(f"  {'PASS' if ok else 'FAIL'}  {text}")
-    return 0 if all(ok for _, ok in checks) else 1
 
 
 if __name__ == "__main__":

@@ -41,11 +41,32 @@ BODY = "\n".join(
 )
 
 
+FOLDERS = {"prd": "prds", "rfc": "rfcs", "decision-memo": "decision-memos"}
+
+
 def generate(root: Path, n: int) -> None:
     """Write a Company OS workspace with ``n`` artifacts under ``root``."""
     (root / "company.config.yaml").write_text("company:\n  name: Bench\n", encoding="utf-8")
-    for folder in ("prds", "rfcs", "decision-memos"):
+    for folder in FOLDERS.values():
         (root / "artifacts" / folder).mkdir(parents=True, exist_ok=True)
+    kinds = _kinds(n)
+    parent_of, children = _hierarchy(kinds)
+    previous_rfcs: list[str] = []
+    for number, (kind, artifact_id) in enumerate(kinds):
+        depends: list[str] = []
+        if kind == "rfc":
+            depends = list(previous_rfcs[-2:])
+            previous_rfcs.append(artifact_id)
+        if number % 500 == 250:
+            depends.append(f"RFC-MISSING-{number}")
+        text = _frontmatter(number, kind, artifact_id, parent_of.get(artifact_id), children.get(artifact_id, []),
+                            depends)
+        path = root / "artifacts" / FOLDERS[kind] / f"{artifact_id}-generated-{number}.md"
+        path.write_text(text + BODY, encoding="utf-8")
+
+
+def _kinds(n: int) -> list[tuple[str, str]]:
+    """(type, id) of each artifact: a PRD every tenth, a decision memo five after it, RFCs between."""
     kinds: list[tuple[str, str]] = []
     for i in range(n):
         if i % 10 == 0:
@@ -54,38 +75,37 @@ def generate(root: Path, n: int) -> None:
             kinds.append(("decision-memo", f"DM-{i:05d}"))
         else:
             kinds.append(("rfc", f"RFC-{i:05d}"))
-    children: dict[str, list[str]] = {}
+    return kinds
+
+
+def _hierarchy(kinds: list[tuple[str, str]]) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """Each RFC's parent (the PRD before it) and each PRD's children."""
     parent_of: dict[str, str] = {}
+    children: dict[str, list[str]] = {}
     current_prd = ""
-    previous_rfcs: list[str] = []
     for kind, artifact_id in kinds:
         if kind == "prd":
             current_prd = artifact_id
         elif kind == "rfc":
             parent_of[artifact_id] = current_prd
             children.setdefault(current_prd, []).append(artifact_id)
-    for number, (kind, artifact_id) in enumerate(kinds):
-        depends: list[str] = []
-        if kind == "rfc":
-            depends = list(previous_rfcs[-2:])
-            previous_rfcs.append(artifact_id)
-        if number % 500 == 250:
-            depends.append(f"RFC-MISSING-{number}")
-        parent = parent_of.get(artifact_id)
-        lines = [
-            "---", f"id: {artifact_id}", f"type: {kind}", f'title: "Artifact {number}: generated for the benchmark"',
-            f"status: {('draft', 'review', 'approved')[number % 3]}", "created: 2026-02-23",
-            "author: bench-agent", f"parent: {parent or 'null'}",
-            f"children: [{', '.join(children.get(artifact_id, []))}]",
-        ]
-        if number % 7 == 0 and depends:
-            lines += ["depends_on:"] + [f"  - {d}" for d in depends]
-        else:
-            lines.append(f"depends_on: [{', '.join(depends)}]")
-        lines += ["blocks: []", "tags: [bench, generated]", "---"]
-        folder = {"prd": "prds", "rfc": "rfcs", "decision-memo": "decision-memos"}[kind]
-        path = root / "artifacts" / folder / f"{artifact_id}-generated-{number}.md"
-        path.write_text("\n".join(lines) + "\n" + BODY, encoding="utf-8")
+    return parent_of, children
+
+
+def _frontmatter(number: int, kind: str, artifact_id: str, parent: str | None, children: list[str],
+                 depends: list[str]) -> str:
+    """The frontmatter block; every seventh artifact lists its dependencies as a block list."""
+    lines = [
+        "---", f"id: {artifact_id}", f"type: {kind}", f'title: "Artifact {number}: generated for the benchmark"',
+        f"status: {('draft', 'review', 'approved')[number % 3]}", "created: 2026-02-23",
+        "author: bench-agent", f"parent: {parent or 'null'}", f"children: [{', '.join(children)}]",
+    ]
+    if number % 7 == 0 and depends:
+        lines += ["depends_on:"] + [f"  - {d}" for d in depends]
+    else:
+        lines.append(f"depends_on: [{', '.join(depends)}]")
+    lines += ["blocks: []", "tags: [bench, generated]", "---"]
+    return "\n".join(lines) + "\n"
 
 
 _FIELD = re.compile(r"^(parent|depends_on|children|blocks): *(.*)$", re.MULTILINE)

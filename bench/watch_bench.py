@@ -40,6 +40,7 @@ import yaml  # noqa: E402
 from bench.status_bench import HEALTHY, endpoints  # noqa: E402
 from incident_mcp.config import load_config  # noqa: E402
 from incident_mcp.status import TargetPolicy, check_targets, service_targets  # noqa: E402
+from incident_mcp.uptime import SpanKind  # noqa: E402
 from incident_mcp.watch.history import HistoryWriter, RoundEntry  # noqa: E402
 from incident_mcp.watch.runner import run_round  # noqa: E402
 from incident_mcp.workspace import Workspace  # noqa: E402
@@ -133,16 +134,60 @@ def _schedule(rng: random.Random, profile: dict[str, Any], days: int, per_day: i
     return events
 
 
+OPEN_AFTER, RECOVER_AFTER = 3, 2  # failed rounds that confirm an outage, healthy rounds that end it
+
+
+class _Streak:
+    """One service's failed and healthy streaks, as the watch keeps them, with the outage they confirm."""
+
+    def __init__(self) -> None:
+        self.fails = self.oks = 0
+        self.confirmed = False
+        self.first_failed: dt.datetime | None = None
+
+    def observe(self, health: str, maintenance: bool, at: dt.datetime,
+                interval: int) -> tuple[bool, dt.datetime | None]:
+        """One round (maintenance rounds count for nothing): (newly confirmed down, recovered since)."""
+        if maintenance:
+            return False, None
+        if health == "down":
+            if not self.fails:
+                self.first_failed = at
+            self.fails, self.oks = self.fails + 1, 0
+            newly_down = self.fails >= OPEN_AFTER and not self.confirmed
+            self.confirmed = self.confirmed or newly_down
+            return newly_down, None
+        self.oks, self.fails = self.oks + 1, 0
+        if self.oks >= RECOVER_AFTER and self.confirmed:
+            self.confirmed = False
+            return False, at - dt.timedelta(seconds=(RECOVER_AFTER - 1) * interval)
+        return False, None
+
+
+def _round_entry(name: str, what: str, profile: dict[str, Any], streak: _Streak, at: dt.datetime,
+                 maintenance: bool, interval: int, rng: random.Random) -> RoundEntry:
+    """What one round adds to a service's history, for the planned event (up, down, blip or slow)."""
+    latency = int(rng.lognormvariate(0, 0.35) * profile["median"])
+    health = "down" if what in ("down", "blip") else "degraded" if what == "slow" else "up"
+    if what == "slow":
+        latency = int(latency * 8) + 2000
+    newly_down, recovered_since = streak.observe(health, maintenance, at, interval)
+    kind: SpanKind | None = ("under_maintenance" if maintenance else "major_outage" if streak.confirmed
+                             else "degraded_performance" if health == "degraded" else None)
+    return RoundEntry(service=name, health=health, kind=kind, latency_ms=None if health == "down" else latency,
+                      since=streak.first_failed if newly_down else None, maintenance=maintenance,
+                      recovered_since=recovered_since)
+
+
 def simulate(services: int, days: int, interval: int, seed: int) -> tuple[list[tuple[str, Any]], bool]:
+    """A month of watch history for ``services`` services (and a pathological flapper): its size per service."""
     rng = random.Random(seed)
     per_day = 86_400 // interval
     names = [f"svc-{n:03d}" for n in range(services)] + ["flapper"]
     profiles = {name: _profile(rng) for name in names}
     plans = {name: _schedule(rng, profiles[name], days, per_day) for name in names[:-1]}
     plans["flapper"] = {i: "down" for i in range(days * per_day) if (i // 4) % 2 == 0}  # 4 down, 4 up, all month
-    open_after, recover_after = 3, 2
-    streak = {name: [0, 0, False] for name in names}  # fail streak, ok streak, confirmed down
-    first_failed: dict[str, dt.datetime] = {}
+    streaks = {name: _Streak() for name in names}
     gaps = {d * per_day + per_day // 3 + k for d in range(0, days, 3) for k in range(30 * 60 // interval)}
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
@@ -156,38 +201,12 @@ def simulate(services: int, days: int, interval: int, seed: int) -> tuple[list[t
                 at = T0 + dt.timedelta(seconds=index * interval)
                 maintenance = day % 7 == 2 and 120 <= k * interval // 60 < 180
                 for name in names:
-                    what = plans[name].get(index, "up")
-                    profile = profiles[name]
-                    latency = int(rng.lognormvariate(0, 0.35) * profile["median"])
-                    health = "down" if what in ("down", "blip") else "degraded" if what == "slow" else "up"
-                    if what == "slow":
-                        latency = int(latency * 8) + 2000
-                    fails, oks, confirmed = streak[name]
-                    newly_down = False
-                    recovered_since = None
-                    if health == "down" and not maintenance:
-                        if not fails:
-                            first_failed[name] = at
-                        fails, oks = fails + 1, 0
-                        if fails >= open_after and not confirmed:
-                            confirmed, newly_down = True, True
-                    elif not maintenance:
-                        oks, fails = oks + 1, 0
-                        if oks >= recover_after and confirmed:
-                            confirmed = False
-                            recovered_since = at - dt.timedelta(seconds=(recover_after - 1) * interval)
-                    streak[name] = [fails, oks, confirmed]
-                    kind = ("under_maintenance" if maintenance else "major_outage" if confirmed
-                            else "degraded_performance" if health == "degraded" else None)
-                    writer.add(at, RoundEntry(service=name, health=health, kind=kind,  # type: ignore[arg-type]
-                                              latency_ms=None if health == "down" else latency,
-                                              since=first_failed.get(name) if newly_down else None,
-                                              maintenance=maintenance, recovered_since=recovered_since))
+                    writer.add(at, _round_entry(name, plans[name].get(index, "up"), profiles[name], streaks[name],
+                                                at, maintenance, interval, rng))
             writer.save()
         sizes = {p.parent.name: p.stat().st_size for p in (Path(tmp) / "watch" / "history").rglob("*.json")}
     elapsed = time.perf_counter() - started
-    normal = [v for k, v in sizes.items() if k != "flapper"]
-    normal.sort()
+    normal = sorted(v for k, v in sizes.items() if k != "flapper")
     rows: list[tuple[str, Any]] = [
         ("simulated", f"{services} services × {days} days at {interval} s "
                       f"({services * days * per_day:,} service-rounds) in {elapsed:.0f} s"),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -11,21 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.http_fixtures import ServerFarm
-
-REPO = Path(__file__).resolve().parent.parent
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
-EXAMPLE_COMPANY = REPO / "incident_mcp" / "example_company"
+from tests.support.checkout import EXAMPLE_COMPANY, cli_env, company_os_workspace
+from tests.support.http_fixtures import ServerFarm
 
 
 @pytest.fixture
 def company_os_ws(tmp_path: Path) -> Path:
     """A workspace holding Company OS's own unmodified config template and example artifacts."""
-    root = tmp_path / "company"
-    root.mkdir()
-    shutil.copy(FIXTURES / "company-os" / "company.config.yaml", root / "company.config.yaml")
-    shutil.copytree(FIXTURES / "company-os" / "artifacts", root / "artifacts")
-    return root
+    return company_os_workspace(tmp_path / "company")
 
 
 @pytest.fixture
@@ -34,16 +26,6 @@ def example_ws(tmp_path: Path) -> Path:
     root = tmp_path / "brightdesk"
     shutil.copytree(EXAMPLE_COMPANY, root, ignore=shutil.ignore_patterns("__pycache__"))
     return root
-
-
-def cli_env(**extra: str) -> dict[str, str]:
-    """Environment for running the CLI from this checkout, whether or not it is installed."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
-    env.pop("INCIDENT_MCP_WORKSPACE", None)
-    env["NO_COLOR"] = "1"
-    env.update(extra)
-    return env
 
 
 @pytest.fixture

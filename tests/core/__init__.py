@@ -1,0 +1,1 @@
+"""Tests of the core: config, catalog, rollback, rendering, runbooks, frontmatter, workspace and more."""

@@ -1,0 +1,1 @@
+"""Tests of the incident lifecycle, its records and its end-to-end flows."""

@@ -1,0 +1,1 @@
+"""System properties: crash safety, concurrency, confinement, hostile input, packaging, dependencies."""

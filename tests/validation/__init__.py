@@ -1,0 +1,1 @@
+"""Tests of artifact validation and promotion."""
