@@ -135,6 +135,35 @@ def iter_artifact_files(workspace: Workspace) -> Iterator[Path]:
     yield from iter_markdown_files(workspace, workspace.artifacts_dir)
 
 
+def _new_listing(folder: Path, seen: set[tuple[int, int]]) -> list[os.DirEntry[str]]:
+    """The entries of ``folder`` by name, or none when that real folder was walked already or cannot be read."""
+    try:
+        info = folder.stat()
+        if (info.st_dev, info.st_ino) in seen:
+            return []
+        seen.add((info.st_dev, info.st_ino))
+        with os.scandir(folder) as listing:
+            return sorted(listing, key=lambda e: e.name)
+    except OSError:
+        return []
+
+
+def _entry_kind(workspace: Workspace, entry: os.DirEntry[str], path: Path, artifacts_real: Path) -> str | None:
+    """``dir`` to walk, ``md`` to list, or None to skip (hidden, temp, a link leading out or to an artifact)."""
+    name = entry.name
+    if name.startswith(".") or is_temp_name(name):
+        return None
+    if entry.is_symlink():
+        target = path.resolve()
+        if not workspace.contains(path):
+            return None
+        if entry.is_file() and (target == artifacts_real or artifacts_real in target.parents):
+            return None
+    if entry.is_dir():
+        return "dir"
+    return "md" if name.endswith(".md") and entry.is_file() else None
+
+
 def iter_markdown_files(workspace: Workspace, root: Path) -> Iterator[Path]:
     """Every ``*.md`` under ``root`` (inside the workspace), in sorted order, walking each real folder once."""
     if not root.is_dir() or not workspace.contains(root):
@@ -144,34 +173,17 @@ def iter_markdown_files(workspace: Workspace, root: Path) -> Iterator[Path]:
     stack = [root]
     while stack:
         folder = stack.pop()
-        try:
-            info = folder.stat()
-            if (info.st_dev, info.st_ino) in seen:
-                continue
-            seen.add((info.st_dev, info.st_ino))
-            with os.scandir(folder) as listing:
-                entries = sorted(listing, key=lambda e: e.name)
-        except OSError:
-            continue
         subfolders: list[Path] = []
-        for entry in entries:
-            name = entry.name
-            if name.startswith(".") or is_temp_name(name):
-                continue
-            path = folder / name
+        for entry in _new_listing(folder, seen):
+            path = folder / entry.name
             try:
-                if entry.is_symlink():
-                    target = path.resolve()
-                    if not workspace.contains(path):
-                        continue
-                    if entry.is_file() and (target == artifacts_real or artifacts_real in target.parents):
-                        continue
-                if entry.is_dir():
-                    subfolders.append(path)
-                elif name.endswith(".md") and entry.is_file():
-                    yield path
+                kind = _entry_kind(workspace, entry, path, artifacts_real)
             except OSError:
                 continue
+            if kind == "dir":
+                subfolders.append(path)
+            elif kind == "md":
+                yield path
         stack.extend(reversed(subfolders))
 
 

@@ -114,6 +114,33 @@ class MergeResult:
     unchanged: list[str] = field(default_factory=list)
 
 
+def _fate(old: Block, new: Block, force: bool) -> str:
+    """What happens to a block both texts have: ``unchanged``, ``updated`` or ``kept_edited`` (a human's edit)."""
+    if old.lf_content == new.content:
+        # a human who already wrote exactly what we generate now is adopted (only the marker's hash changes),
+        # otherwise it would be reported as "kept your edits" on every run for ever
+        return "unchanged" if old.stored_hash == content_hash(new.content) else "updated"
+    return "kept_edited" if old.edited and not force else "updated"
+
+
+def _splice(existing: str, replacements: list[tuple[int, int, str]], insertions: dict[str | None, list[str]],
+            old_blocks: dict[str, Block], newline: str) -> str:
+    """``existing`` with the replacements made and the new blocks inserted after their anchors (or at the end)."""
+    replacements = list(replacements)
+    for name, chunks in insertions.items():
+        if name is None:
+            continue
+        anchor_block = old_blocks[name]
+        replacements.append((anchor_block.end, anchor_block.end, "".join(newline * 2 + c for c in chunks)))
+    text = existing
+    for start, end, new in sorted(replacements, key=lambda r: r[0], reverse=True):
+        text = text[:start] + new + text[end:]
+    if None in insertions:
+        tail = "" if text.endswith("\n") or not text else newline
+        text += tail + "".join(newline + c + newline for c in insertions[None])
+    return text
+
+
 def merge(existing: str, generated: str, *, force: bool = False) -> MergeResult:
     """Update the blocks of ``existing`` from ``generated``; keep all other text byte for byte.
 
@@ -124,6 +151,7 @@ def merge(existing: str, generated: str, *, force: bool = False) -> MergeResult:
     old_blocks = {b.name: b for b in find_blocks(existing)}
     new_blocks = find_blocks(generated)
     result = MergeResult(text=existing)
+    fates = {"unchanged": result.unchanged, "updated": result.updated, "kept_edited": result.kept_edited}
     # a file whose lines end in CRLF gets CRLF in what we write into it, so git shows only the real change
     newline = "\r\n" if existing.count("\r\n") * 2 > existing.count("\n") else "\n"
 
@@ -141,28 +169,9 @@ def merge(existing: str, generated: str, *, force: bool = False) -> MergeResult:
             result.added.append(block.name)
             continue
         anchor = block.name
-        if old.lf_content == block.content and old.stored_hash == content_hash(block.content):
-            result.unchanged.append(block.name)
-        elif old.lf_content == block.content:
-            # a human already wrote exactly what we generate now: adopt it (only the marker's hash changes),
-            # otherwise it would be reported as "kept your edits" on every run for ever
+        fate = _fate(old, block, force)
+        fates[fate].append(block.name)
+        if fate == "updated":
             replacements.append((old.start, old.end, written(block.name, block.content)))
-            result.updated.append(block.name)
-        elif old.edited and not force:
-            result.kept_edited.append(block.name)
-        else:
-            replacements.append((old.start, old.end, written(block.name, block.content)))
-            result.updated.append(block.name)
-    text = existing
-    for name, chunks in insertions.items():
-        if name is None:
-            continue
-        anchor_block = old_blocks[name]
-        replacements.append((anchor_block.end, anchor_block.end, "".join(newline * 2 + c for c in chunks)))
-    for start, end, new in sorted(replacements, key=lambda r: r[0], reverse=True):
-        text = text[:start] + new + text[end:]
-    if None in insertions:
-        tail = "" if text.endswith("\n") or not text else newline
-        text += tail + "".join(newline + c + newline for c in insertions[None])
-    result.text = text
+    result.text = _splice(existing, replacements, insertions, old_blocks, newline)
     return result

@@ -76,6 +76,40 @@ def _flow_list(inner: str) -> list[str] | None:
     return items
 
 
+def _block_list(lines: list[str], index: int) -> tuple[Any, int]:
+    """The value of the key on ``lines[index]`` with nothing after its colon: the block list of plain ids on the
+    lines after it, or None when none follow; _NO_VALUE to let YAML decide. Also the index of the last line used."""
+    items: list[str] = []
+    indent: str | None = None
+    while index + 1 < len(lines) and (item := _SIMPLE_ITEM.fullmatch(lines[index + 1])):
+        if (indent is not None and item.group(1) != indent) or not isinstance(_plain_value(item.group(2)), str):
+            return _NO_VALUE, index
+        indent = item.group(1)
+        items.append(item.group(2))
+        index += 1
+    if indent is not None:
+        return items, index
+    if index + 1 < len(lines) and lines[index + 1][:1] in (" ", "-"):
+        return _NO_VALUE, index
+    return None, index
+
+
+def _field_value(match: re.Match[str], lines: list[str], index: int) -> tuple[Any, int]:
+    """The value of the simple field ``match`` on ``lines[index]`` (_NO_VALUE: let YAML decide), and the index
+    of the last line it uses."""
+    _key, double, single, flow, plain = match.groups()
+    if double is not None:
+        return double, index
+    if single is not None:
+        return single, index
+    if flow is not None:
+        items = _flow_list(flow)
+        return (_NO_VALUE if items is None else items), index
+    if plain is not None:
+        return _plain_value(plain), index
+    return _block_list(lines, index)
+
+
 def simple_frontmatter(front: str) -> tuple[dict[str, Any], dict[str, int], dict[str, list[int]]] | None:
     """(meta, key lines, repeated keys) when every line is a simple field; None to let YAML decide."""
     if "\r" in front or "\t" in front:
@@ -89,37 +123,13 @@ def simple_frontmatter(front: str) -> tuple[dict[str, Any], dict[str, int], dict
         match = _SIMPLE_FIELD.fullmatch(lines[index])
         if match is None:
             return None
-        key, double, single, flow, plain = match.groups()
+        key = match.group(1)
         key_line = index + 2
         if _plain_value(key) != key:
             return None
-        value: Any
-        if double is not None:
-            value = double
-        elif single is not None:
-            value = single
-        elif flow is not None:
-            value = _flow_list(flow)
-            if value is None:
-                return None
-        elif plain is not None:
-            value = _plain_value(plain)
-            if value is _NO_VALUE:
-                return None
-        else:
-            value = None
-            items: list[str] = []
-            indent: str | None = None
-            while index + 1 < len(lines) and (item := _SIMPLE_ITEM.fullmatch(lines[index + 1])):
-                if (indent is not None and item.group(1) != indent) or not isinstance(_plain_value(item.group(2)), str):
-                    return None
-                indent = item.group(1)
-                items.append(item.group(2))
-                index += 1
-            if indent is not None:
-                value = items
-            elif index + 1 < len(lines) and lines[index + 1][:1] in (" ", "-"):
-                return None
+        value, index = _field_value(match, lines, index)
+        if value is _NO_VALUE:
+            return None
         if key in key_lines:
             duplicates.setdefault(key, []).append(key_line)
         else:

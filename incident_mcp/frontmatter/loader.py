@@ -47,12 +47,24 @@ class _BoundedSafeLoader(_BASE_LOADER):  # type: ignore[valid-type,misc]
 SAFE_LOADER: type[yaml.SafeLoader] = _BoundedSafeLoader
 
 
-def check_expansion(root: yaml.Node, limit: int) -> None:
-    """Raise YAMLExpansionError when ``root`` with every alias written out exceeds ``limit``
-    (nodes plus characters of scalars), or when an alias refers to a node that contains it.
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    """A collection's nodes in document order (a mapping's keys and values alternating); none for a scalar."""
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
 
-    Linear in the distinct nodes: each node's expanded size is computed once and reused.
-    """
+
+def _own_size(node: yaml.Node, sizes: dict[int, int]) -> int:
+    """A node's expanded size from its children's (already computed): one per node plus a scalar's characters."""
+    if isinstance(node, yaml.ScalarNode):
+        return 1 + len(node.value)
+    return 1 + sum(sizes[id(child)] for child in _children(node))
+
+
+def _expanded_sizes(root: yaml.Node) -> dict[int, int]:
+    """Each distinct node's size with every alias written out (by ``id``); YAMLExpansionError for a cycle."""
     sizes: dict[int, int] = {}
     open_nodes: set[int] = set()
     stack: list[tuple[yaml.Node, bool]] = [(root, False)]
@@ -61,13 +73,7 @@ def check_expansion(root: yaml.Node, limit: int) -> None:
         key = id(node)
         if finished:
             open_nodes.discard(key)
-            if isinstance(node, yaml.ScalarNode):
-                size = 1 + len(node.value)
-            elif isinstance(node, yaml.SequenceNode):
-                size = 1 + sum(sizes[id(child)] for child in node.value)
-            else:
-                size = 1 + sum(sizes[id(k)] + sizes[id(v)] for k, v in node.value)
-            sizes[key] = size
+            sizes[key] = _own_size(node, sizes)
             continue
         if key in sizes:
             continue
@@ -76,12 +82,17 @@ def check_expansion(root: yaml.Node, limit: int) -> None:
                                      "structure); write the value out", problem_mark=node.start_mark)
         open_nodes.add(key)
         stack.append((node, True))
-        if isinstance(node, yaml.SequenceNode):
-            stack.extend((child, False) for child in reversed(node.value))
-        elif isinstance(node, yaml.MappingNode):
-            for k, v in reversed(node.value):
-                stack.append((v, False))
-                stack.append((k, False))
+        stack.extend((child, False) for child in reversed(_children(node)))
+    return sizes
+
+
+def check_expansion(root: yaml.Node, limit: int) -> None:
+    """Raise YAMLExpansionError when ``root`` with every alias written out exceeds ``limit``
+    (nodes plus characters of scalars), or when an alias refers to a node that contains it.
+
+    Linear in the distinct nodes: each node's expanded size is computed once and reused.
+    """
+    sizes = _expanded_sizes(root)
     total = sizes[id(root)]
     if total <= limit:
         return

@@ -66,6 +66,49 @@ def insert_event(events: list[TimelineEvent], event: TimelineEvent) -> list[Time
     return [*events[:index], event, *events[index:]]
 
 
+def _after_resolution(result: Replay, event: TimelineEvent, stamp: str) -> bool:
+    """Whether ``event`` comes after the resolution although only an open incident can have it (a problem then)."""
+    if result.resolved_at is None or event.kind not in ACTIVE_ONLY:
+        return False
+    what = "resolved again" if event.kind == "resolved" else f"a {event.kind} event at {stamp}"
+    result.problems.append(f"the incident was resolved at {result.resolved_at}; {what} cannot follow "
+                           "(open a new incident if it came back)")
+    return True
+
+
+def _note_times(result: Replay, event: TimelineEvent, stamp: str, first: bool) -> None:
+    """Detection (with the opening severity), acknowledgement, first mitigation and resolution times."""
+    if event.kind == "detected":
+        if not first:
+            result.problems.append(f"a second 'detected' event at {stamp}")
+        result.severity = event.severity or result.severity
+    elif event.kind == "acknowledged":
+        if result.acknowledged_at is not None:
+            result.problems.append(f"acknowledged twice ({result.acknowledged_at} and {stamp})")
+        result.acknowledged_at = result.acknowledged_at or stamp
+    elif event.kind == "mitigation":
+        result.mitigated_at = result.mitigated_at or stamp
+    elif event.kind == "resolved":
+        result.resolved_at = stamp
+
+
+def _check_change(result: Replay, event: TimelineEvent, stamp: str, current: IncidentState) -> None:
+    """A severity or state change must change something; a severity change takes effect here."""
+    if event.kind == "severity_change":
+        if event.severity_to is None:
+            result.problems.append(f"severity change at {stamp} has no new severity")
+        elif event.severity_to == result.severity:
+            result.problems.append(f"severity change at {stamp}: the severity was already {event.severity_to}")
+        else:
+            event.severity_from = result.severity
+            result.severity = event.severity_to
+    elif event.kind == "state_change":
+        if event.state is None:
+            result.problems.append(f"state change at {stamp} has no new state")
+        elif event.state == current:
+            result.problems.append(f"state change at {stamp}: the incident was already {current}")
+
+
 def replay(events: list[TimelineEvent], detected_at: str) -> Replay:
     """Replay events in time order; ``problems`` lists every event that contradicts the ones before it.
 
@@ -83,37 +126,11 @@ def replay(events: list[TimelineEvent], detected_at: str) -> Replay:
         stamp = format_timestamp(when)
         if when < detected:
             result.problems.append(f"{event.kind} event at {stamp} is before detection ({detected_at})")
-        if result.resolved_at is not None and event.kind in ACTIVE_ONLY:
-            what = "resolved again" if event.kind == "resolved" else f"a {event.kind} event at {stamp}"
-            result.problems.append(f"the incident was resolved at {result.resolved_at}; {what} cannot follow "
-                                   "(open a new incident if it came back)")
+        if _after_resolution(result, event, stamp):
             continue
         new_state = state_after(event, current)
-        if event.kind == "detected":
-            if event is not ordered[0]:
-                result.problems.append(f"a second 'detected' event at {stamp}")
-            result.severity = event.severity or result.severity
-        elif event.kind == "acknowledged":
-            if result.acknowledged_at is not None:
-                result.problems.append(f"acknowledged twice ({result.acknowledged_at} and {stamp})")
-            result.acknowledged_at = result.acknowledged_at or stamp
-        elif event.kind == "mitigation":
-            result.mitigated_at = result.mitigated_at or stamp
-        elif event.kind == "severity_change":
-            if event.severity_to is None:
-                result.problems.append(f"severity change at {stamp} has no new severity")
-            elif event.severity_to == result.severity:
-                result.problems.append(f"severity change at {stamp}: the severity was already {event.severity_to}")
-            else:
-                event.severity_from = result.severity
-                result.severity = event.severity_to
-        elif event.kind == "state_change":
-            if event.state is None:
-                result.problems.append(f"state change at {stamp} has no new state")
-            elif event.state == current:
-                result.problems.append(f"state change at {stamp}: the incident was already {current}")
-        elif event.kind == "resolved":
-            result.resolved_at = stamp
+        _note_times(result, event, stamp, event is ordered[0])
+        _check_change(result, event, stamp, current)
         if new_state != current:
             result.segments.append(Segment(current, start, when))
             current, start = new_state, when

@@ -1,27 +1,25 @@
-"""Opening an incident (safe INC-NNN allocation) and updating it (timeline events, state, severity).
+"""Opening an incident and updating it (timeline events, state, severity, services, cause, closing).
 
-IDs: the highest INC number found (file names, plus any artifact id) plus one, created with an
-exclusive create under the ``incident-ids`` lock, moving on to the next number on collision.
+Ids are allocated in ``allocation``; duplicates and closing as not-real are decided in ``duplicates``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
-from typing import Any, Protocol, get_args
+from typing import Any, get_args
 
 from pydantic import BaseModel, Field, ValidationError
 
-from incident_mcp.artifacts import ID_PATTERN, iter_artifact_files, render_artifact
+from incident_mcp.artifacts import ID_PATTERN, render_artifact
 from incident_mcp.errors import IncidentError
+from incident_mcp.incidents.allocation import create_record_file, known_ids
+from incident_mcp.incidents.allocation import next_free_number as next_free_number
 from incident_mcp.incidents.document import render_body
+from incident_mcp.incidents.duplicates import closing, existing_incident, refuse_duplicate
 from incident_mcp.incidents.events import insert_event, replay, state_after
 from incident_mcp.incidents.next_actions import NextAction, TriageItem, next_actions, triage_checklist
 from incident_mcp.incidents.record import (
-    ID_RE,
-    INCIDENT_DIR,
     MAX_EVENT_BYTES,
-    MAX_ID_NUMBER,
     MAX_LIST,
     ClosedAs,
     IncidentRecord,
@@ -29,27 +27,19 @@ from incident_mcp.incidents.record import (
     MitigationKind,
     TimelineEvent,
     UpdateEventKind,
-    check_incident_id,
     event_time,
-    format_id,
     format_timestamp,
-    incident_files,
     parse_timestamp,
-    read_incident_file,
     record_fields,
-    slugify,
     utc_now,
     validation_message,
 )
 from incident_mcp.incidents.settings import IncidentSettings, check_services, load_settings
 from incident_mcp.incidents.store import editing, save
 from incident_mcp.severity import LEVELS, Severity, StatusRollup
-from incident_mcp.workspace import Workspace, create_exclusive
+from incident_mcp.workspace import Workspace
 
-MAX_ID_ATTEMPTS = 1000
 DEFAULT_AUTHOR = "ops-risk-agent"
-HEAD_BYTES = 8192  # where an artifact's id: line is looked for
-_ID_LINE = re.compile(r"^id:\s*(.*?)\s*$")
 EVENT_KINDS_FOR_UPDATE: tuple[str, ...] = get_args(UpdateEventKind)
 STATE_NAMES: tuple[str, ...] = get_args(IncidentState)
 
@@ -96,29 +86,6 @@ def _event_time(at: str | dt.datetime | None, now: dt.datetime, what: str) -> dt
         raise IncidentError(str(err)) from None
 
 
-def known_ids(ws: Workspace) -> set[str]:
-    """Every artifact id under artifacts/, read from its ``id:`` line as Company OS's tools do (fast: only
-    the head of each file is read, nothing is parsed as a whole)."""
-    ids: set[str] = set()
-    for path in iter_artifact_files(ws):
-        try:
-            with path.open("rb") as handle:
-                head = handle.read(HEAD_BYTES).decode("utf-8", errors="replace")
-        except OSError:
-            continue
-        lines = head.split("\n")
-        if not lines or lines[0].rstrip("\r") != "---":
-            continue
-        for line in lines[1:]:
-            if line.rstrip("\r") == "---":
-                break
-            match = _ID_LINE.match(line)
-            if match:
-                ids.add(match.group(1).strip().strip("\"'"))
-                break
-    return ids
-
-
 def _check_reference_ids(ids: list[str], known: set[str]) -> list[str]:
     checked = []
     for ref in ids:
@@ -138,6 +105,51 @@ def _new_record(**fields: Any) -> IncidentRecord:
         raise IncidentError(validation_message(err)) from None
 
 
+def _checked_opening(title: str, severity: str, services: list[str] | None, tags: list[str] | None,
+                     settings: IncidentSettings) -> tuple[Severity, list[str], list[str]]:
+    """The severity level, services and tags of a new incident, each checked (IncidentError says what is wrong)."""
+    if not isinstance(title, str) or not title.strip():
+        raise IncidentError("title: give the incident a short title (what is broken)")
+    sev = severity.strip().upper() if isinstance(severity, str) else ""
+    if sev not in LEVELS:
+        raise IncidentError(f"severity {severity!r} is not one of P0, P1, P2, P3 (classify_severity helps)")
+    services = list(services or [])
+    if len(services) > MAX_LIST or any(not isinstance(s, str) or not s.strip() for s in services):
+        raise IncidentError(f"services: give up to {MAX_LIST} non-empty service names")
+    check_services(settings, services)
+    tags = list(tags or [])
+    if any(not isinstance(t, str) or not ID_PATTERN.match(t) for t in tags):
+        raise IncidentError("tags: each tag is a plain word (letters, digits, '-', '_', '.')")
+    return sev, services, tags
+
+
+def _opening_fields(stamp: str, sev: Severity, duplicate_of: str | None) -> dict[str, Any]:
+    """The timeline of a new record, plus, for a duplicate, the fields that close it at once."""
+    timeline = [TimelineEvent(at=stamp, kind="detected", severity=sev)]
+    if duplicate_of is None:
+        return {"timeline": timeline}
+    timeline.append(TimelineEvent(at=stamp, kind="resolved", text=f"Closed as a duplicate of {duplicate_of}"))
+    return {"timeline": timeline, "incident_state": "resolved", "resolved_at": stamp, "closed_as": "duplicate",
+            "duplicate_of": duplicate_of}
+
+
+def _opened(record: IncidentRecord, rel: str, detected: dt.datetime, now: dt.datetime,
+            settings: IncidentSettings) -> OpenedIncident:
+    """What opening reports: the record's place, due times and, for a real incident, its triage."""
+    due = detected + LEVELS[record.severity].resolution_target
+    warnings = list(settings.warnings)
+    duplicate_of = record.duplicate_of
+    if duplicate_of is not None:
+        warnings.append(f"{record.id} is closed as a duplicate of {duplicate_of}; keep working on {duplicate_of}")
+    return OpenedIncident(
+        id=record.id, path=rel, title=record.title, severity=record.severity,
+        severity_label=LEVELS[record.severity].label, state=record.incident_state, detected_at=record.detected_at,
+        resolution_due_at=format_timestamp(due),
+        triage=triage_checklist(record, settings) if duplicate_of is None else [],
+        next_actions=next_actions(record, now, settings) if duplicate_of is None else [],
+        closed_as=record.closed_as, duplicate_of=duplicate_of, warnings=warnings)
+
+
 def open_incident(ws: Workspace, *, title: str, severity: str, summary: str = "", services: list[str] | None = None,
                   detected_at: str | dt.datetime | None = None, depends_on: list[str] | None = None,
                   author: str | None = None, tags: list[str] | None = None, public_summary: str = "",
@@ -152,108 +164,22 @@ def open_incident(ws: Workspace, *, title: str, severity: str, summary: str = ""
     """
     now = utc_now(now)
     settings = settings or load_settings(ws)
-    if not isinstance(title, str) or not title.strip():
-        raise IncidentError("title: give the incident a short title (what is broken)")
-    sev = severity.strip().upper() if isinstance(severity, str) else ""
-    if sev not in LEVELS:
-        raise IncidentError(f"severity {severity!r} is not one of P0, P1, P2, P3 (classify_severity helps)")
-    services = list(services or [])
-    if len(services) > MAX_LIST or any(not isinstance(s, str) or not s.strip() for s in services):
-        raise IncidentError(f"services: give up to {MAX_LIST} non-empty service names")
-    check_services(settings, services)
-    tags = list(tags or [])
-    if any(not isinstance(t, str) or not ID_PATTERN.match(t) for t in tags):
-        raise IncidentError("tags: each tag is a plain word (letters, digits, '-', '_', '.')")
+    sev, services, tags = _checked_opening(title, severity, services, tags, settings)
     detected = _event_time(detected_at, now, "detected_at")
     if duplicate_of is not None:
-        duplicate_of = _existing_incident(ws, duplicate_of, "duplicate_of")
+        duplicate_of = existing_incident(ws, duplicate_of, "duplicate_of")
     elif not force:
-        _refuse_duplicate(ws, title, services)
+        refuse_duplicate(ws, title, services)
     known = known_ids(ws)
     refs = _check_reference_ids(list(depends_on or []), known)
     stamp = format_timestamp(detected)
-    timeline = [TimelineEvent(at=stamp, kind="detected", severity=sev)]
-    closing: dict[str, Any] = {}
-    if duplicate_of is not None:
-        timeline.append(TimelineEvent(at=stamp, kind="resolved", text=f"Closed as a duplicate of {duplicate_of}"))
-        closing = {"incident_state": "resolved", "resolved_at": stamp, "closed_as": "duplicate",
-                   "duplicate_of": duplicate_of}
     record = _new_record(**{
         "id": "INC-000", "title": title, "status": "draft", "author": author or settings.author or DEFAULT_AUTHOR,
         "depends_on": refs, "severity": sev, "incident_state": "investigating", "services": services,
-        "summary": summary, "public_summary": public_summary, "detected_at": stamp, "timeline": timeline,
-        "opened_by": opened_by or None, **closing})
-    slug = slugify(title)
-    taken = {int(m.group(1)) for ident in known if (m := ID_RE.match(ident))}
-    with ws.lock("incident-ids"):
-        taken |= {number for number, _ in incident_files(ws)}
-        number = next_free_number(taken)
-        for _attempt in range(MAX_ID_ATTEMPTS):
-            record = record.model_copy(update={"id": format_id(number)})
-            rel = f"{INCIDENT_DIR}/{record.id}-{slug}.md"
-            if create_exclusive(ws.path(rel), _initial_text(record, now, tags)):
-                break
-            taken.add(number)
-            number = next_free_number(taken)
-        else:
-            raise IncidentError(f"could not allocate an incident id after {MAX_ID_ATTEMPTS} attempts")
-    due = detected + LEVELS[record.severity].resolution_target
-    warnings = list(settings.warnings)
-    if duplicate_of is not None:
-        warnings.append(f"{record.id} is closed as a duplicate of {duplicate_of}; keep working on {duplicate_of}")
-    return OpenedIncident(
-        id=record.id, path=rel, title=record.title, severity=record.severity,
-        severity_label=LEVELS[record.severity].label, state=record.incident_state, detected_at=record.detected_at,
-        resolution_due_at=format_timestamp(due),
-        triage=triage_checklist(record, settings) if duplicate_of is None else [],
-        next_actions=next_actions(record, now, settings) if duplicate_of is None else [],
-        closed_as=record.closed_as, duplicate_of=record.duplicate_of, warnings=warnings)
-
-
-def open_incidents(ws: Workspace) -> list[IncidentRecord]:
-    """Every real incident not resolved yet and not archived, lowest id first (unreadable records skipped)."""
-    found: list[IncidentRecord] = []
-    for _number, path in incident_files(ws):
-        try:
-            incident = read_incident_file(ws, path)
-        except (IncidentError, OSError):
-            continue
-        if incident.record.is_open and incident.record.is_real and incident.artifact.meta.get("status") != "archived":
-            found.append(incident.record)
-    return found
-
-
-def _refuse_duplicate(ws: Workspace, title: str, services: list[str]) -> None:
-    """IncidentError when an open incident covers one of ``services`` or has the same title."""
-    wanted = {s.lower() for s in services}
-    same_title = " ".join(title.split()).casefold()
-    for other in open_incidents(ws):
-        shared = [s for s in other.services if s.lower() in wanted]
-        if not shared and " ".join(other.title.split()).casefold() != same_title:
-            continue
-        why = f"covers {', '.join(shared)}" if shared else "has the same title"
-        raise IncidentError(
-            f"{other.id} ({other.title!r}, {other.incident_state}) is open and {why}. If this is the same outage, "
-            f"record what you see on it: update_incident(incident_id=\"{other.id}\", event=\"note\", text=...), "
-            f"or keep this report as its duplicate with duplicate_of=\"{other.id}\"; if it is a separate "
-            "incident, pass force=true")
-
-
-def _existing_incident(ws: Workspace, incident_id: str, what: str) -> str:
-    """The normalised id of an incident that exists; IncidentError naming ``what`` otherwise."""
-    wanted = check_incident_id(incident_id)
-    if not any(number == int(wanted[4:]) for number, _ in incident_files(ws)):
-        raise IncidentError(f"{what}: no incident {wanted} (list_incidents shows them)")
-    return wanted
-
-
-def next_free_number(taken: set[int]) -> int:
-    """One more than the highest id in use, or, when that would pass INC-999999999999 (an id planted at the
-    top of the range), one more than the highest id below it that has a free successor."""
-    for number in sorted(taken, reverse=True):
-        if number < MAX_ID_NUMBER and number + 1 not in taken:
-            return number + 1
-    return 1 if 1 not in taken else min(set(range(1, len(taken) + 2)) - taken)
+        "summary": summary, "public_summary": public_summary, "detected_at": stamp, "opened_by": opened_by or None,
+        **_opening_fields(stamp, sev, duplicate_of)})
+    record, rel = create_record_file(ws, record, known, lambda numbered: _initial_text(numbered, now, tags))
+    return _opened(record, rel, detected, now, settings)
 
 
 def _initial_text(record: IncidentRecord, now: dt.datetime, tags: list[str]) -> str:
@@ -267,16 +193,19 @@ def _initial_text(record: IncidentRecord, now: dt.datetime, tags: list[str]) -> 
     return render_artifact(meta, render_body(record, replay(record.timeline, record.detected_at)))
 
 
-def _new_events(record: IncidentRecord, when: str, *, event: str | None, text: str, mitigation: str | None,
-                channel: str | None, overall: str | None, state: str | None, severity: str | None,
-                reason: str, closing: bool = False) -> list[dict[str, Any]]:
-    if event is not None and event not in EVENT_KINDS_FOR_UPDATE:
-        hint = " (use state=... / severity=... with a reason)" if event in ("state_change", "severity_change") else ""
-        if event in STATE_NAMES:
-            hint = f" ({event!r} is a state: pass state=\"{event}\")"
-        raise IncidentError(f"event {event!r} is not one of {', '.join(EVENT_KINDS_FOR_UPDATE)}{hint}")
-    if event is None and state is None and severity is None and not closing:
-        raise IncidentError("nothing to update: give an event, a state, a severity, services or a public_summary")
+def _check_event_kind(event: str | None) -> None:
+    """IncidentError when ``event`` is not one a caller may add (with a hint when it names a state or change)."""
+    if event is None or event in EVENT_KINDS_FOR_UPDATE:
+        return
+    hint = " (use state=... / severity=... with a reason)" if event in ("state_change", "severity_change") else ""
+    if event in STATE_NAMES:
+        hint = f" ({event!r} is a state: pass state=\"{event}\")"
+    raise IncidentError(f"event {event!r} is not one of {', '.join(EVENT_KINDS_FOR_UPDATE)}{hint}")
+
+
+def _check_event_options(event: str | None, text: str, mitigation: str | None, channel: str | None,
+                         overall: str | None) -> None:
+    """IncidentError when an option is given without the event it belongs to, or a note has no text."""
     if mitigation is not None and event != "mitigation":
         raise IncidentError("mitigation (rollback, hotfix, flag_disable, other) goes with event 'mitigation'")
     if channel is not None and event != "communication":
@@ -285,62 +214,105 @@ def _new_events(record: IncidentRecord, when: str, *, event: str | None, text: s
         raise IncidentError("overall (healthy, degraded, down) goes with event 'status_check'")
     if event == "note" and not text.strip():
         raise IncidentError("a note needs text")
-    resolving = event == "resolved" or state == "resolved"
-    if resolving and record.resolved_at:
+
+
+def _event_item(when: str, event: str, text: str, mitigation: str | None, channel: str | None,
+                overall: str | None) -> dict[str, Any]:
+    """The caller's event as timeline data."""
+    item: dict[str, Any] = {"at": when, "kind": event, "text": text}
+    if event == "mitigation":
+        item["mitigation"] = mitigation or "other"
+    if channel is not None:
+        item["channel"] = channel
+    if overall is not None:
+        item["overall"] = overall
+    return item
+
+
+def _state_event(when: str, event: str | None, state: str, text: str) -> list[dict[str, Any]]:
+    """The event that moves the incident to ``state`` (none when the caller's event already resolves it)."""
+    if state != "resolved":
+        return [{"at": when, "kind": "state_change", "state": state, "text": "" if event else text}]
+    if event == "resolved":
+        return []
+    return [{"at": when, "kind": "resolved", "text": "" if event else text}]
+
+
+def _severity_event(when: str, severity: str, reason: str) -> dict[str, Any]:
+    """The severity change to ``severity``, which must be a level and have a reason."""
+    sev = severity.strip().upper()
+    if sev not in LEVELS:
+        raise IncidentError(f"severity {severity!r} is not one of P0, P1, P2, P3")
+    if not reason.strip():
+        raise IncidentError("a severity change needs a reason (it is kept in the timeline)")
+    return {"at": when, "kind": "severity_change", "severity_to": sev, "text": reason}
+
+
+def _new_events(record: IncidentRecord, when: str, *, event: str | None, text: str, mitigation: str | None,
+                channel: str | None, overall: str | None, state: str | None, severity: str | None,
+                reason: str, closing: bool = False) -> list[dict[str, Any]]:
+    """The timeline events an update asks for, checked against each other and the record."""
+    _check_event_kind(event)
+    if event is None and state is None and severity is None and not closing:
+        raise IncidentError("nothing to update: give an event, a state, a severity, services or a public_summary")
+    _check_event_options(event, text, mitigation, channel, overall)
+    if (event == "resolved" or state == "resolved") and record.resolved_at:
         raise IncidentError(f"{record.id} is already resolved (at {record.resolved_at}); open a new incident if "
                             "it came back, or add a note")
     new: list[dict[str, Any]] = []
     implied = record.incident_state
     if event is not None:
-        item: dict[str, Any] = {"at": when, "kind": event, "text": text}
-        if event == "mitigation":
-            item["mitigation"] = mitigation or "other"
-        if channel is not None:
-            item["channel"] = channel
-        if overall is not None:
-            item["overall"] = overall
-        new.append(item)
-        implied = state_after(TimelineEvent.model_validate(item), record.incident_state)
+        new.append(_event_item(when, event, text, mitigation, channel, overall))
+        implied = state_after(TimelineEvent.model_validate(new[0]), record.incident_state)
     # A state the event already implies (root_cause → identified) is what the caller expects, not a second change.
     if state is not None and not (event is not None and state == implied and implied != record.incident_state):
-        if state == "resolved":
-            if event != "resolved":
-                new.append({"at": when, "kind": "resolved", "text": "" if event else text})
-        else:
-            new.append({"at": when, "kind": "state_change", "state": state, "text": "" if event else text})
+        new += _state_event(when, event, state, text)
     if severity is not None:
-        sev = severity.strip().upper()
-        if sev not in LEVELS:
-            raise IncidentError(f"severity {severity!r} is not one of P0, P1, P2, P3")
-        if not reason.strip():
-            raise IncidentError("a severity change needs a reason (it is kept in the timeline)")
-        new.append({"at": when, "kind": "severity_change", "severity_to": sev, "text": reason})
+        new.append(_severity_event(when, severity, reason))
     return new
 
 
-def _closing(ws: Workspace, record: IncidentRecord, closed_as: str | None, duplicate_of: str | None,
-             when: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Record fields and the resolving event for closing as a duplicate or false alarm (none without closed_as)."""
-    if closed_as is None:
-        if duplicate_of is not None:
-            raise IncidentError("duplicate_of goes with closed_as=\"duplicate\"")
-        return {}, []
-    if closed_as not in ("duplicate", "false_alarm"):
-        raise IncidentError(f"closed_as {closed_as!r} is not one of duplicate, false_alarm")
-    fields: dict[str, Any] = {"closed_as": closed_as, "duplicate_of": None}
-    label = "Closed as a false alarm"
-    if closed_as == "duplicate":
-        if duplicate_of is None:
-            raise IncidentError("closed_as=\"duplicate\" needs duplicate_of=\"INC-NNN\" (the incident it repeats)")
-        target = _existing_incident(ws, duplicate_of, "duplicate_of")
-        if target == record.id:
-            raise IncidentError("duplicate_of names this incident itself")
-        fields["duplicate_of"] = target
-        label = f"Closed as a duplicate of {target}"
-    elif duplicate_of is not None:
-        raise IncidentError("duplicate_of goes with closed_as=\"duplicate\", not \"false_alarm\"")
-    events = [] if record.resolved_at else [{"at": when, "kind": "resolved", "text": label}]
-    return fields, events
+def _update_time(record: IncidentRecord, at: str | dt.datetime | None, now: dt.datetime) -> str:
+    """The checked time of an update's events: not in the future, not before detection."""
+    when = _event_time(at, now, "at")
+    if when < parse_timestamp(record.detected_at):
+        raise IncidentError(f"{record.id}: an event at {format_timestamp(when)} would be before the incident "
+                            f"was detected ({record.detected_at})")
+    return format_timestamp(when)
+
+
+def _timeline_events(raw: list[dict[str, Any]]) -> list[TimelineEvent]:
+    """``raw`` events as typed ones, each within MAX_EVENT_BYTES of text."""
+    try:
+        added = [TimelineEvent.model_validate(item) for item in raw]
+    except ValidationError as err:
+        raise IncidentError(validation_message(err)) from None
+    for item in added:
+        size = len(item.text.encode("utf-8", "surrogatepass")) + len((item.channel or "").encode("utf-8",
+                                                                                                 "surrogatepass"))
+        if size > MAX_EVENT_BYTES:
+            raise IncidentError(f"{item.kind} text is {size:,} bytes as UTF-8; one timeline event holds at most "
+                                f"{MAX_EVENT_BYTES:,} bytes (keep long logs in a file and give its path or link)")
+    return added
+
+
+def _changed_record(record: IncidentRecord, added: list[TimelineEvent], fields: dict[str, Any],
+                    added_services: list[str], public_summary: str | None, cause: str | None) -> IncidentRecord:
+    """``record`` with the events placed in its timeline and the other changed fields set."""
+    timeline = list(record.timeline)
+    for item in added:
+        timeline = insert_event(timeline, item)
+    update: dict[str, Any] = {"timeline": timeline, **fields}
+    if added_services:
+        update["services"] = [*record.services, *(s for s in added_services if s not in record.services)]
+    if public_summary is not None:
+        update["public_summary"] = public_summary
+    if cause is not None:
+        update["caused_by"] = cause
+    try:
+        return IncidentRecord.model_validate({**record.model_dump(), **update})
+    except ValidationError as err:
+        raise IncidentError(validation_message(err)) from None
 
 
 def update_incident(ws: Workspace, incident_id: str, *, event: UpdateEventKind | str | None = None, text: str = "",
@@ -363,13 +335,8 @@ def update_incident(ws: Workspace, incident_id: str, *, event: UpdateEventKind |
     cause = _cause(ws, caused_by)
     with editing(ws, incident_id) as incident:
         record = incident.record
-        when = _event_time(at, now, "at")
-        detected = parse_timestamp(record.detected_at)
-        if when < detected:
-            raise IncidentError(f"{record.id}: an event at {format_timestamp(when)} would be before the incident "
-                                f"was detected ({record.detected_at})")
-        stamp = format_timestamp(when)
-        closing_fields, closing_events = _closing(ws, record, closed_as, duplicate_of, stamp)
+        stamp = _update_time(record, at, now)
+        closing_fields, closing_events = closing(ws, record, closed_as, duplicate_of, stamp)
         edits = bool(added_services or public_summary is not None or cause is not None or closing_fields)
         raw: list[dict[str, Any]] = []
         if event is not None or state is not None or severity is not None or not edits:
@@ -377,30 +344,8 @@ def update_incident(ws: Workspace, incident_id: str, *, event: UpdateEventKind |
                               overall=overall, state=state, severity=severity, reason=reason, closing=edits)
         if not any(item["kind"] == "resolved" for item in raw):
             raw += closing_events
-        try:
-            added = [TimelineEvent.model_validate(item) for item in raw]
-        except ValidationError as err:
-            raise IncidentError(validation_message(err)) from None
-        for item in added:
-            size = len(item.text.encode("utf-8", "surrogatepass")) + len((item.channel or "").encode("utf-8",
-                                                                                                     "surrogatepass"))
-            if size > MAX_EVENT_BYTES:
-                raise IncidentError(f"{item.kind} text is {size:,} bytes as UTF-8; one timeline event holds at most "
-                                    f"{MAX_EVENT_BYTES:,} bytes (keep long logs in a file and give its path or link)")
-        timeline = list(record.timeline)
-        for item in added:
-            timeline = insert_event(timeline, item)
-        update: dict[str, Any] = {"timeline": timeline, **closing_fields}
-        if added_services:
-            update["services"] = [*record.services, *(s for s in added_services if s not in record.services)]
-        if public_summary is not None:
-            update["public_summary"] = public_summary
-        if cause is not None:
-            update["caused_by"] = cause
-        try:
-            changed = IncidentRecord.model_validate({**record.model_dump(), **update})
-        except ValidationError as err:
-            raise IncidentError(validation_message(err)) from None
+        added = _timeline_events(raw)
+        changed = _changed_record(record, added, closing_fields, added_services, public_summary, cause)
         saved = save(ws, incident, changed, force=force)
     new = saved.record
     return UpdatedIncident(
@@ -418,47 +363,3 @@ def _cause(ws: Workspace, caused_by: str | None) -> str | None:
     from incident_mcp.changes.cause import resolve_cause
 
     return resolve_cause(ws, caused_by)
-
-
-class StatusSummary(Protocol):
-    """What a status report must offer to be recorded (check_status's StatusReport has these)."""
-
-    @property
-    def summary(self) -> str: ...
-
-    @property
-    def overall(self) -> str: ...
-
-
-STATUS_LINE_CHARS = 160  # one service's line in a status-check event
-
-
-def _service_lines(services: Any) -> list[str]:
-    """"api down: HTTP 503 …" for every service not up, so the timeline keeps which one and why."""
-    lines: list[str] = []
-    for service in services if isinstance(services, list) else []:
-        state, name = getattr(service, "state", None), getattr(service, "name", None)
-        if state in (None, "up") or not name:
-            continue
-        why = str(getattr(service, "message", "") or getattr(service, "reason", ""))
-        line = f"{name} {state}: {why}" if why else f"{name} {state}"
-        lines.append(line if len(line) <= STATUS_LINE_CHARS else line[:STATUS_LINE_CHARS - 1] + "…")
-    return lines
-
-
-def record_status_check(ws: Workspace, incident_id: str, summary: str | StatusSummary, *,
-                        overall: str | None = None, now: dt.datetime | None = None) -> None:
-    """Append a status-check result to an incident's timeline (called by check_status with an incident id).
-
-    ``summary`` is the one-line result, or a whole report with ``summary`` and ``overall`` (and, if it has
-    one, ``checked_at``, used as the event time).
-    """
-    at: str | None = None
-    if not isinstance(summary, str):
-        overall = overall or summary.overall
-        checked = getattr(summary, "checked_at", None)
-        at = checked if isinstance(checked, str) and checked else None
-        summary = summary.summary + "".join(f"; {line}" for line in _service_lines(getattr(summary, "services", [])))
-    if overall is None:
-        raise IncidentError("a status check needs its overall result (healthy, degraded, down, …)")
-    update_incident(ws, incident_id, event="status_check", text=summary, overall=overall, at=at, now=now)

@@ -194,6 +194,24 @@ def get_incident(ws: Workspace, incident_id: str | None = None, *, now: dt.datet
         other_open=[f"{o.id}: {o.title}" for o in others], warnings=list(settings.warnings))
 
 
+def _wanted_states(states: list[str] | None) -> set[str]:
+    """The states a filter names ("open" stands for every state but resolved); IncidentError for others."""
+    wanted = {s.strip().lower() for s in states or []}
+    if "open" in wanted:
+        wanted = (wanted - {"open"}) | set(STATES[:-1])
+    if wanted - set(STATES):
+        raise IncidentError(f"state filter {sorted(wanted - set(STATES))} is not one of open, {', '.join(STATES)}")
+    return wanted
+
+
+def _wanted_severities(severities: list[str] | None) -> set[str]:
+    """The severity levels a filter names; IncidentError for anything else."""
+    wanted = {s.strip().upper() for s in severities or []}
+    if wanted - set(LEVELS):
+        raise IncidentError(f"severity filter {sorted(wanted - set(LEVELS))} is not one of P0, P1, P2, P3")
+    return wanted
+
+
 def list_incidents(ws: Workspace, *, states: list[str] | None = None, severities: list[str] | None = None,
                    since: str | dt.datetime | None = None, until: str | dt.datetime | None = None,
                    limit: int = 20, offset: int = 0) -> IncidentList:
@@ -207,15 +225,8 @@ def list_incidents(ws: Workspace, *, states: list[str] | None = None, severities
         end = parse_timestamp(until) if until else None
     except ValueError as err:
         raise IncidentError(f"since/until: {err}") from None
-    wanted_states = {s.strip().lower() for s in states or []}
-    if "open" in wanted_states:
-        wanted_states = (wanted_states - {"open"}) | set(STATES[:-1])
-    if wanted_states - set(STATES):
-        raise IncidentError(f"state filter {sorted(wanted_states - set(STATES))} is not one of "
-                            f"open, {', '.join(STATES)}")
-    wanted_severities = {s.strip().upper() for s in severities or []}
-    if wanted_severities - set(LEVELS):
-        raise IncidentError(f"severity filter {sorted(wanted_severities - set(LEVELS))} is not one of P0, P1, P2, P3")
+    wanted_states = _wanted_states(states)
+    wanted_severities = _wanted_severities(severities)
     found, skipped = _summaries(ws)
     matches = []
     for summary in sorted(found, key=_newest_first, reverse=True):

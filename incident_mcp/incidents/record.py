@@ -20,6 +20,13 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from incident_mcp.artifacts import Artifact, FrontmatterError, parse_artifact, reference_ids
 from incident_mcp.errors import ArtifactNotFoundError, IncidentError
 from incident_mcp.frontmatter.reading import read_utf8
+from incident_mcp.incidents.times import CLOCK_SKEW as CLOCK_SKEW
+from incident_mcp.incidents.times import DateText as DateText
+from incident_mcp.incidents.times import Timestamp as Timestamp
+from incident_mcp.incidents.times import event_time as event_time
+from incident_mcp.incidents.times import format_timestamp as format_timestamp
+from incident_mcp.incidents.times import parse_timestamp as parse_timestamp
+from incident_mcp.incidents.times import utc_now as utc_now
 from incident_mcp.severity import Severity, StatusRollup
 from incident_mcp.workspace import Workspace, is_temp_name
 
@@ -72,69 +79,6 @@ def as_list(value: Any) -> Any:
     if value is None:
         return []
     return [value] if isinstance(value, str) else value
-
-
-def _timestamp(value: str) -> str:
-    return format_timestamp(parse_timestamp(value))
-
-
-def _date(value: str) -> str:
-    if value and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        raise ValueError(f"{value!r} is not a date in YYYY-MM-DD form")
-    if value:
-        try:
-            dt.date.fromisoformat(value)
-        except ValueError:
-            raise ValueError(f"{value!r} is not a real date") from None
-    return value
-
-
-Timestamp = Annotated[str, AfterValidator(_timestamp)]
-DateText = Annotated[str, AfterValidator(_date)]
-
-
-def parse_timestamp(value: str | dt.datetime) -> dt.datetime:
-    """An ISO 8601 time as an aware UTC datetime (seconds precision); a time without offset is UTC."""
-    if isinstance(value, dt.datetime):
-        parsed = value
-    else:
-        text = value.strip() if isinstance(value, str) else ""
-        try:
-            parsed = dt.datetime.fromisoformat(text.replace("z", "Z").replace("Z", "+00:00"))
-        except ValueError:
-            raise ValueError(f"{value!r} is not an ISO 8601 time such as 2026-03-01T02:14:00Z") from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.UTC)
-    return parsed.astimezone(dt.UTC).replace(microsecond=0)
-
-
-def format_timestamp(value: dt.datetime) -> str:
-    """``2026-03-01T02:14:00Z``."""
-    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def utc_now(now: dt.datetime | None = None) -> dt.datetime:
-    """``now`` (for tests) or the current time, in UTC to the second."""
-    return parse_timestamp(now or dt.datetime.now(dt.UTC))
-
-
-CLOCK_SKEW = dt.timedelta(minutes=5)  # an event may be this far "in the future" (clocks differ)
-
-
-def event_time(at: str | dt.datetime | None, now: dt.datetime, what: str) -> dt.datetime:
-    """When something happened: ``at`` (default ``now``), at most CLOCK_SKEW in the future.
-
-    ValueError names ``what`` (the argument) and what is wrong; callers raise it as their own error.
-    """
-    if at is None or at == "":
-        return now
-    try:
-        when = parse_timestamp(at)
-    except ValueError as err:
-        raise ValueError(f"{what}: {err}") from None
-    if when > now + CLOCK_SKEW:
-        raise ValueError(f"{what} {format_timestamp(when)} is in the future (now is {format_timestamp(now)})")
-    return when
 
 
 class _Model(BaseModel):

@@ -11,7 +11,7 @@ from pathlib import PurePosixPath
 
 from incident_mcp.artifacts import Artifact
 from incident_mcp.errors import IncidentError
-from incident_mcp.incidents.events import replay
+from incident_mcp.incidents.events import Replay, replay
 from incident_mcp.incidents.postmortem import postmortem_missing
 from incident_mcp.incidents.record import (
     FILE_RE,
@@ -42,26 +42,40 @@ def incident_record_problems(artifact: Artifact) -> list[str]:
         record = record_from_meta(artifact.meta, artifact.rel)
     except IncidentError as err:
         return [str(err).removeprefix(f"{artifact.rel}: ")]
-    problems: list[str] = []
-    path = PurePosixPath(artifact.rel)
-    match = FILE_RE.match(path.name)
-    if artifact.rel != "<text>":
-        if path.parent.as_posix() != INCIDENT_DIR:
-            problems.append(f"incident records live in {INCIDENT_DIR}/, not {path.parent.as_posix()}/")
-        if not match or format_id(int(match.group(1))) != format_id(record.number):
-            problems.append(f"file name {path.name!r} should start with {record.id}-")
+    problems = _place_problems(artifact.rel, record)
     history = replay(record.timeline, record.detected_at)
     problems.extend(f"timeline: {p}" for p in history.problems)
     if not history.problems:
-        for name, stored, derived in (("incident_state", record.incident_state, history.state),
-                                      ("acknowledged_at", record.acknowledged_at, history.acknowledged_at),
-                                      ("mitigated_at", record.mitigated_at, history.mitigated_at),
-                                      ("resolved_at", record.resolved_at, history.resolved_at)):
-            if stored != derived:
-                problems.append(f"{name} is {stored!r} but the timeline says {derived!r}")
-        if history.severity and history.severity != record.severity:
-            problems.append(f"severity is {record.severity} but the timeline says {history.severity}")
+        problems.extend(_derived_problems(record, history))
     problems.extend(closing_problems(record))
+    return problems
+
+
+def _place_problems(rel: str, record: IncidentRecord) -> list[str]:
+    """The record's folder and file name must match its id (text not read from a file has no place)."""
+    if rel == "<text>":
+        return []
+    problems: list[str] = []
+    path = PurePosixPath(rel)
+    if path.parent.as_posix() != INCIDENT_DIR:
+        problems.append(f"incident records live in {INCIDENT_DIR}/, not {path.parent.as_posix()}/")
+    match = FILE_RE.match(path.name)
+    if not match or format_id(int(match.group(1))) != format_id(record.number):
+        problems.append(f"file name {path.name!r} should start with {record.id}-")
+    return problems
+
+
+def _derived_problems(record: IncidentRecord, history: Replay) -> list[str]:
+    """Stored state, severity and key times that differ from what the timeline says."""
+    problems: list[str] = []
+    for name, stored, derived in (("incident_state", record.incident_state, history.state),
+                                  ("acknowledged_at", record.acknowledged_at, history.acknowledged_at),
+                                  ("mitigated_at", record.mitigated_at, history.mitigated_at),
+                                  ("resolved_at", record.resolved_at, history.resolved_at)):
+        if stored != derived:
+            problems.append(f"{name} is {stored!r} but the timeline says {derived!r}")
+    if history.severity and history.severity != record.severity:
+        problems.append(f"severity is {record.severity} but the timeline says {history.severity}")
     return problems
 
 

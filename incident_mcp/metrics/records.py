@@ -2,10 +2,11 @@
 
 Parsing a record's whole frontmatter with YAML and validating it costs about 1 ms; metrics need a dozen
 fields and the timeline's kinds, times, states and severities. Records as ``incidents`` writes them (block
-style, one line per scalar, multi-line text double-quoted on one line) are read line by line here; any line
-outside that narrow shape (a block scalar, a quoted value spread over lines, flow collections, an unknown
-event kind, a timestamp that is not canonical, …) sends the record through the full reader instead, so the
-result is always what ``read_incident_file`` would give. Tests compare both on hostile records.
+style, one line per scalar, multi-line text double-quoted on one line) are read line by line
+(``frontmatter.line_fields``); any line outside that narrow shape (a block scalar, a quoted value spread over
+lines, flow collections, …) or any value outside what a record holds (an unknown event kind, a timestamp that
+is not canonical, …) sends the record through the full reader instead, so the result is always what
+``read_incident_file`` would give. Tests compare both on hostile records.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast, get_args
 
+from incident_mcp.frontmatter.line_fields import LineShape, read_line_fields
 from incident_mcp.incidents.record import (
     FILE_RE,
     ID_RE,
@@ -36,11 +38,12 @@ KINDS = frozenset(get_args(EventKind))
 # show in acknowledged_at / mitigated_at, so they are left out of the timeline the metrics replay.
 SHAPING = frozenset({"detected", "root_cause", "monitoring", "state_change", "severity_change", "resolved"})
 _CANONICAL = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$")
-_PLAIN_BAD = frozenset("[]{}&*!|>%@`#\"'")
+_SHAPE = LineShape(scalars=TOP_FIELDS - {"services", "timeline"}, lists=frozenset({"services"}), table="timeline",
+                   row_fields=EVENT_FIELDS)
 
 
 class _Unusual(Exception):
-    """The text is outside the simple shape: read this record the slow, exact way."""
+    """A value outside what a record holds (or not canonical): read this record the slow, exact way."""
 
 
 @dataclass(slots=True)
@@ -87,109 +90,12 @@ class LoadedRecord:
         return cast(list[TimelineEvent], self.timeline)
 
 
-def _scalar(raw: str) -> str | None:
-    """A one-line YAML scalar as our dumper writes it; _Unusual for anything else."""
-    value = raw.strip()
-    if value in ("", "null", "~"):
-        return None
-    head = value[0]
-    if head == "'" and value[-1] == "'" and len(value) > 1 and "'" not in value[1:-1]:
-        return value[1:-1]  # the common case: a quoted timestamp
-    if head == "'":
-        inner = value[1:-1]
-        if len(value) < 2 or value[-1] != "'" or "'" in inner.replace("''", ""):
-            raise _Unusual
-        return inner.replace("''", "'")
-    if head == '"':
-        if len(value) < 2 or value[-1] != '"' or (len(value) - len(value[:-1].rstrip("\\")) - 1) % 2:
-            raise _Unusual
-        if "\\" in value:
-            raise _Unusual  # escapes: decode with YAML (only free text has them, and it is skipped anyway)
-        return value[1:-1]
-    if head in _PLAIN_BAD or " #" in value or ": " in value:
-        raise _Unusual
-    return value
-
-
-def _closed(raw: str) -> None:
-    """Check a value we skip is complete on its line (its continuation lines could pass for keys)."""
-    value = raw.strip()
-    if not value or value[0] not in "\"'|>":
-        return
-    if value[0] == '"':
-        if len(value) < 2 or value[-1] != '"' or (len(value) - len(value[:-1].rstrip("\\")) - 1) % 2:
-            raise _Unusual
-    elif value[0] == "'":
-        _scalar(value)
-    elif value[0] in "|>":
-        raise _Unusual
-
-
 def _stamp(value: str | None) -> str | None:
     if value is None:
         return None
     if not _CANONICAL.match(value):
         raise _Unusual
     return value
-
-
-def _parse_front(front: str) -> dict[str, Any]:
-    fields: dict[str, Any] = {}
-    events: list[dict[str, str | None]] = []
-    event: dict[str, str | None] = {}
-    key = ""
-    for line in front.split("\n"):
-        if not line or line.isspace():
-            continue
-        head = line[0]
-        if head == " ":
-            if key != "timeline":
-                if key in TOP_FIELDS or line[1:2] != " ":
-                    raise _Unusual
-                continue  # inside a section we do not read (postmortem, …)
-            if not events or line[1:2] != " " or line[2:3] == " ":
-                raise _Unusual
-            name, colon, raw = line[2:].partition(": ")
-        elif head == "-":
-            if line[1:2] != " ":
-                raise _Unusual
-            if key == "services":
-                fields["services"].append(_scalar(line[2:]))
-                continue
-            if key != "timeline":
-                if key in TOP_FIELDS:
-                    raise _Unusual
-                _closed(line[2:])
-                continue
-            event = {}
-            events.append(event)
-            name, colon, raw = line[2:].partition(": ")
-        else:
-            key, colon, raw = line.partition(":")
-            if not colon or (raw and raw[0] != " ") or not key.replace("-", "_").isidentifier() or key in fields:
-                raise _Unusual
-            if key in TOP_FIELDS:
-                if key == "services" or key == "timeline":
-                    if raw.strip() not in ("", "[]"):
-                        raise _Unusual
-                    fields[key] = []
-                else:
-                    fields[key] = _scalar(raw)
-            else:
-                fields[key] = None
-                _closed(raw)
-            continue
-        # a field of the current timeline event
-        if not colon or not name.isidentifier() or name in event:
-            raise _Unusual
-        if name in EVENT_FIELDS:
-            event[name] = _scalar(raw)
-        else:
-            event[name] = None
-            if raw and raw[0] in "\"'|>":
-                _closed(raw)
-    fields["timeline"] = events
-    return fields
 
 
 def _build(fields: dict[str, Any]) -> LoadedRecord:
@@ -219,19 +125,13 @@ def _build(fields: dict[str, Any]) -> LoadedRecord:
         timeline=events, closed_as=str(fields.get("closed_as") or ""), caused_by=str(fields.get("caused_by") or ""))
 
 
-def _frontmatter(text: str) -> str:
-    if not text.startswith("---\n") or "\r" in text:
-        raise _Unusual
-    end = text.find("\n---\n", 3)
-    if end < 0:
-        raise _Unusual
-    return text[4:end]
-
-
 def load_fast(text: str) -> LoadedRecord | None:
     """The metrics view of a record from its text, or None when it is not in the simple shape."""
+    fields = read_line_fields(text, _SHAPE)
+    if fields is None:
+        return None
     try:
-        return _build(_parse_front(_frontmatter(text)))
+        return _build(fields)
     except _Unusual:
         return None
 
