@@ -86,7 +86,7 @@ def write_records(ws: Workspace, count: int) -> None:
     for severity, events in (("P1", ("acknowledged", "mitigation", "resolved")), ("P2", ()),
                              ("P0", ("acknowledged",))):
         opened = incidents.open_incident(ws, title=f"{severity} template", severity=severity, services=["api"],
-                                         detected_at=f"{day}T10:00:00Z", now=now)
+                                         detected_at=f"{day}T10:00:00Z", now=now, force=True)
         for minute, event in enumerate(events, 1):
             incidents.update_incident(ws, opened.id, event=event, at=f"{day}T10:{minute * 10:02d}:00Z", now=now)
         ids.append(opened.id)
