@@ -16,9 +16,10 @@ import yaml
 # 2026-11 on a shared 2-core machine: ~1 s CPU per 10,000 artifacts; more without libyaml). Most
 # frontmatter is `key: word`, `key: "text"`, `key: 2026-02-23`, `key: [a, b]` and block lists of plain
 # ids: those lines are read here, with PyYAML's own resolver deciding what a plain word means; anything
-# else (comments, escapes, numbers, booleans, tabs, CR, nesting) goes to YAML. tests/test_frontmatter_
-# fast_path.py checks that typical frontmatter takes this path and reads as YAML does;
-# tests/test_artifacts_hostile.py that the two agree on generated frontmatter whenever this path answers.
+# else (comments, escapes, numbers, booleans, tabs, CR, nesting) goes to YAML.
+# tests/core/test_frontmatter_fast_path.py checks that typical frontmatter takes this path and reads as YAML
+# does; tests/system/test_artifacts_hostile.py that the two agree on generated frontmatter whenever this path
+# answers.
 
 _PLAIN = r"[A-Za-z0-9_][A-Za-z0-9_./()+-]*(?: [A-Za-z0-9_./()+-]+)*"
 # Text YAML reads literally inside quotes: no quote or backslash, nothing the YAML reader refuses,

@@ -1,4 +1,4 @@
-"""``index.html`` and ``incidents/INC-NNN.html`` through the sandboxed template environment (``render.py``).
+"""``index.html`` and ``incidents/INC-NNN.html`` through the sandboxed template environment (``incident_mcp.render``).
 
 The templates live in ``templates/statuspage/`` and may be overridden per workspace like every other
 template; they escape everything (``{% autoescape true %}``) and only ever see the public model.
