@@ -263,7 +263,7 @@ def _new_events(record: IncidentRecord, when: str, *, event: str | None, text: s
     implied = record.incident_state
     if event is not None:
         new.append(_event_item(when, event, text, mitigation, channel, overall))
-        implied = state_after(TimelineEvent.model_validate(new[0]), record.incident_state)
+        implied = state_after(_timeline_events(new[:1])[0], record.incident_state)
     # A state the event already implies (root_cause → identified) is what the caller expects, not a second change.
     if state is not None and not (event is not None and state == implied and implied != record.incident_state):
         new += _state_event(when, event, state, text)

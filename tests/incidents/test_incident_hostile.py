@@ -6,12 +6,14 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from incident_mcp import incidents
 from incident_mcp.artifacts import parse_artifact
 from incident_mcp.blocks import find_blocks
+from incident_mcp.errors import IncidentError
 from incident_mcp.workspace import Workspace
 from tests.support.incident_flow import artifacts_workspace, at
 
@@ -123,3 +125,13 @@ def test_100_kb_strings_in_every_field_round_trip_exactly() -> None:
         assert "\n" not in draft.subject
     finally:
         shutil.rmtree(ws.root, ignore_errors=True)
+
+
+def test_an_event_value_the_timeline_refuses_is_our_error_and_the_record_is_untouched(tmp_path: Path) -> None:
+    ws = artifacts_workspace(tmp_path / "ws")
+    opened = incidents.open_incident(ws, title="API down", severity="P1", services=["api"], now=at(0))
+    record = ws.root / opened.path
+    before = record.read_bytes()
+    with pytest.raises(IncidentError, match="overall"):
+        incidents.update_incident(ws, opened.id, event="status_check", overall="bogus", now=at(5))
+    assert record.read_bytes() == before
