@@ -311,7 +311,10 @@ def _read_input(source: str) -> dict[str, Any]:
 
 
 def _read_stdin() -> str:
+    """Standard input as UTF-8 text, refused whole when it is larger than a file may be (never cut short)."""
     data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
+    if len(data) > MAX_INPUT_BYTES:
+        raise IncidentError(f"stdin: larger than {MAX_INPUT_BYTES:,} bytes")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
