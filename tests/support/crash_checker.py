@@ -1,6 +1,6 @@
 """The checker of the crash-safety harness: what the workspace must hold, and the checks after each kill.
 
-``Checker.check_life`` reads the worker's intent log (see ``crash_worker``) and the workspace as the kill left
+``Checker.check_life`` reads the worker's intent log (see ``crash_intent``) and the workspace as the kill left
 it, runs the CLI's start-up repairs, and counts in ``Figures`` every torn or stray file, invalid artifact,
 lost or phantom event, missing or torn audit line, listed or leftover temp file.
 """
