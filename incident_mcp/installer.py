@@ -26,7 +26,7 @@ from pydantic import BaseModel
 
 from incident_mcp import __version__
 from incident_mcp.artifacts import SAFE_LOADER
-from incident_mcp.config import parse_config
+from incident_mcp.config import parse_config, read_config_text
 from incident_mcp.errors import ConfigError, IncidentMCPError, WorkspaceError
 from incident_mcp.frontmatter.reading import read_utf8
 from incident_mcp.workspace import CONFIG_NAME, STATE_DIR, Workspace, atomic_write
@@ -201,11 +201,7 @@ def _plan_section(ws: Workspace) -> tuple[Path, str | None]:
             "create the config from the Company OS template first (or pass --workspace DIR)"
         )
     target = path.resolve()
-    raw = target.read_bytes()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as err:
-        raise ConfigError(f"file is not UTF-8 text (byte {err.start})", file=path) from None
+    text = read_config_text(path)
     loaded = parse_config(text, path)  # a broken config is reported as it is
     if _has_section(text):
         return target, None

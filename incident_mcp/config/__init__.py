@@ -11,7 +11,7 @@ and ``response`` (our section), ``model`` (the whole file), ``providers`` (provi
 from __future__ import annotations
 
 from incident_mcp.config.fields import Text, TextList
-from incident_mcp.config.loading import MAX_CONFIG_BYTES, LoadedConfig, load_config, parse_config
+from incident_mcp.config.loading import MAX_CONFIG_BYTES, LoadedConfig, load_config, parse_config, read_config_text
 from incident_mcp.config.model import CompanyConfig
 from incident_mcp.config.notify import ENV_NAME, ChannelType, NotifyChannel
 from incident_mcp.config.providers import (
@@ -91,5 +91,6 @@ __all__ = [
     "load_config",
     "parse_config",
     "provider_refs",
+    "read_config_text",
     "unknown_service_message",
 ]

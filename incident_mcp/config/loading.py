@@ -29,7 +29,7 @@ class LoadedConfig:
 
 def load_config(path: Path) -> LoadedConfig:
     """Read and parse ``company.config.yaml``."""
-    return parse_config(_read_text(path), path)
+    return parse_config(read_config_text(path), path)
 
 
 def parse_config(text: str, path: Path) -> LoadedConfig:
@@ -63,7 +63,7 @@ def _parse_yaml(text: str, path: Path) -> tuple[yaml.Node | None, Any]:
     return root, data
 
 
-def _read_text(path: Path) -> str:
+def read_config_text(path: Path) -> str:
     """The file's text, refused when missing, too large, binary or not UTF-8 (the message says which byte)."""
     try:
         size = path.stat().st_size
