@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import select
 import socket
 import threading
 import time
@@ -136,8 +135,7 @@ def test_dripping_one_byte_at_a_time_does_not_extend_the_header_deadline() -> No
                 except OSError:
                     closed_after = time.monotonic() - started
                     break
-                readable, _, _ = select.select([sock], [], [], 0.05)
-                if readable and sock.recv(1024) == b"":
+                if closed_by_server(sock, within=0.05):
                     closed_after = time.monotonic() - started
                     break
         finally:
