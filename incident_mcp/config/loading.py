@@ -14,6 +14,7 @@ from incident_mcp.config.model import CompanyConfig
 from incident_mcp.config.placement import config_error
 from incident_mcp.config.providers import provider_warnings
 from incident_mcp.errors import ConfigError
+from incident_mcp.frontmatter.reading import decode_utf8
 
 MAX_CONFIG_BYTES = 1_000_000
 
@@ -76,7 +77,4 @@ def read_config_text(path: Path) -> str:
     raw = path.read_bytes()
     if b"\x00" in raw:
         raise ConfigError("file is binary (contains NUL bytes), not YAML", file=path)
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as err:
-        raise ConfigError(f"file is not UTF-8 text (byte {err.start})", file=path) from None
+    return decode_utf8(raw, lambda reason: ConfigError(f"file is {reason}", file=path))

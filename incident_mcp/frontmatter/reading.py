@@ -21,6 +21,14 @@ def read_text_exact(path: Path) -> str:
         return handle.read()
 
 
+def decode_utf8(raw: bytes, fail: Callable[[str], Exception]) -> str:
+    """``raw`` as UTF-8 text; raises ``fail("not UTF-8 text (byte N)")``, N the first byte that is not."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise fail(f"not UTF-8 text (byte {err.start})") from None
+
+
 def read_utf8(path: Path, fail: Callable[[str], Exception]) -> str:
     """A file's text exactly as stored; raises ``fail("file is not UTF-8 text")`` when it is not UTF-8."""
     try:

@@ -22,6 +22,7 @@ from jinja2 import BaseLoader
 from jinja2.exceptions import TemplateNotFound
 
 from incident_mcp.errors import PathEscapeError, TemplateError
+from incident_mcp.frontmatter.reading import decode_utf8
 from incident_mcp.render.budget import _STATE
 from incident_mcp.workspace import Workspace
 
@@ -114,10 +115,7 @@ class TemplateLoader(BaseLoader):
             raise TemplateError(f"{origin.describe(self.workspace)} cannot be read: {err.strerror}") from None
         if len(raw) > MAX_TEMPLATE_BYTES:
             raise TemplateError(f"{origin.describe(self.workspace)} is larger than {MAX_TEMPLATE_BYTES:,} bytes")
-        try:
-            source = raw.decode("utf-8")
-        except UnicodeDecodeError as err:
-            raise TemplateError(f"{origin.describe(self.workspace)} is not UTF-8 text (byte {err.start})") from None
+        source = decode_utf8(raw, lambda reason: TemplateError(f"{origin.describe(self.workspace)} is {reason}"))
         with self._lock:
             self.origins[str(origin.path)] = origin
         signature = (stat.st_mtime_ns, stat.st_size)

@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 from incident_mcp.blocks import BlockError, merge
 from incident_mcp.config import load_config
 from incident_mcp.errors import ArtifactError
+from incident_mcp.frontmatter.reading import decode_utf8
 from incident_mcp.render import Rendered, render
 from incident_mcp.runbook.context import runbook_context
 from incident_mcp.runbook.standards import POSTMORTEM_PATH, RUNBOOK_PATH
@@ -102,10 +103,7 @@ def _read_existing(ws: Workspace, rel: str) -> str | None:
     size = path.stat().st_size
     if size > MAX_EXISTING_BYTES:
         raise ArtifactError(f"{rel} is {size:,} bytes (limit {MAX_EXISTING_BYTES:,}); is it really the runbook?")
-    try:
-        return path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as err:
-        raise ArtifactError(f"{rel} is not UTF-8 text (byte {err.start}); fix or move it aside") from None
+    return decode_utf8(path.read_bytes(), lambda reason: ArtifactError(f"{rel} is {reason}; fix or move it aside"))
 
 
 def _plan_file(rel: str, rendered: Rendered, existing: str | None, *, force: bool,
