@@ -27,6 +27,10 @@ from incident_mcp.render.budget import _STATE
 from incident_mcp.workspace import Workspace
 
 OVERRIDE_DIR = "templates/incident-mcp"
+
+
+class TemplateSourceError(TemplateError):
+    """A template that cannot be used as found; the message already names it and where it was looked up."""
 MAX_TEMPLATE_BYTES = 256 * 1024
 _NAME_SEGMENT = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$")
 
@@ -95,9 +99,9 @@ class TemplateLoader(BaseLoader):
             if candidate.is_symlink() or candidate.exists():
                 resolved = candidate.resolve()
                 if root not in resolved.parents:
-                    raise TemplateError(f"override template {name!r} is a link leading outside {OVERRIDE_DIR}/")
+                    raise TemplateSourceError(f"override template {name!r} is a link leading outside {OVERRIDE_DIR}/")
                 if not resolved.is_file():
-                    raise TemplateError(f"override template {name!r} ({OVERRIDE_DIR}/{name}) is not a file")
+                    raise TemplateSourceError(f"override template {name!r} ({OVERRIDE_DIR}/{name}) is not a file")
                 return TemplateOrigin(name, resolved, True)
         candidate = self.packaged.joinpath(*parts)
         if candidate.is_file() and self.packaged in candidate.resolve().parents:
@@ -112,10 +116,10 @@ class TemplateLoader(BaseLoader):
                 raw = handle.read(MAX_TEMPLATE_BYTES + 1)
             stat = origin.path.stat()
         except OSError as err:
-            raise TemplateError(f"{origin.describe(self.workspace)} cannot be read: {err.strerror}") from None
+            raise TemplateSourceError(f"{origin.describe(self.workspace)} cannot be read: {err.strerror}") from None
         if len(raw) > MAX_TEMPLATE_BYTES:
-            raise TemplateError(f"{origin.describe(self.workspace)} is larger than {MAX_TEMPLATE_BYTES:,} bytes")
-        source = decode_utf8(raw, lambda reason: TemplateError(f"{origin.describe(self.workspace)} is {reason}"))
+            raise TemplateSourceError(f"{origin.describe(self.workspace)} is larger than {MAX_TEMPLATE_BYTES:,} bytes")
+        source = decode_utf8(raw, lambda reason: TemplateSourceError(f"{origin.describe(self.workspace)} is {reason}"))
         with self._lock:
             self.origins[str(origin.path)] = origin
         signature = (stat.st_mtime_ns, stat.st_size)

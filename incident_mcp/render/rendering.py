@@ -19,7 +19,13 @@ from jinja2.exceptions import SecurityError, TemplateNotFound, UndefinedError
 
 from incident_mcp.errors import TemplateError
 from incident_mcp.render.budget import _STATE, DEFAULT_LIMITS, RenderLimitError, RenderLimits, _RenderState
-from incident_mcp.render.loader import OVERRIDE_DIR, TemplateLoader, TemplateOrigin, packaged_templates_dir
+from incident_mcp.render.loader import (
+    OVERRIDE_DIR,
+    TemplateLoader,
+    TemplateOrigin,
+    TemplateSourceError,
+    packaged_templates_dir,
+)
 from incident_mcp.render.sandbox import TemplateEnvironment
 from incident_mcp.workspace import Workspace
 
@@ -87,6 +93,8 @@ def render_many(workspace: Workspace | None, name: str, contexts: Iterable[Mappi
 
 def _describe(err: BaseException, loader: TemplateLoader, workspace: Workspace | None, name: str) -> TemplateError:
     """One-line error: which template (override or packaged), which line, what went wrong."""
+    if isinstance(err, TemplateSourceError):
+        return err
     origin: TemplateOrigin | None = None
     line: int | None = None
     if isinstance(err, TemplateSyntaxError):

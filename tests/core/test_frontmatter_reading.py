@@ -55,7 +55,9 @@ def test_the_config_the_runbook_and_a_template_override_each_say_which_byte_is_n
     (tmp_path / "ws" / OVERRIDE_DIR).mkdir(parents=True)
     override = tmp_path / "ws" / OVERRIDE_DIR / "incident-runbook.md.j2"
     override.write_bytes(b"caf\xe9")
-    with pytest.raises(TemplateError, match=r"incident-runbook\.md\.j2\) is not UTF-8 text \(byte 3\)$"):
+    where = r"^template 'incident-runbook\.md\.j2' \(workspace override "
+    where += r"templates/incident-mcp/incident-runbook\.md\.j2\)"
+    with pytest.raises(TemplateError, match=where + r" is not UTF-8 text \(byte 3\)$"):
         generate_runbook(ws, dry_run=True)
     override.unlink()
     runbook = tmp_path / "ws" / RUNBOOK_PATH
