@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from tests.support.checkout import REPO
+from tests.support.checkout import REPO, cli_env
 
 TINY = {
     "attack_bench": ["--requests", "5", "--sockets", "5"],
@@ -40,7 +40,7 @@ def test_every_bench_in_the_folder_has_tiny_sizes_here() -> None:
 
 @pytest.mark.parametrize("bench", sorted(TINY))
 def test_the_bench_runs_to_the_end_and_prints_its_rows(bench: str) -> None:
-    env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
+    env = cli_env(PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
     result = subprocess.run([sys.executable, str(REPO / "bench" / f"{bench}.py"), *TINY[bench]], cwd=REPO,
                             capture_output=True, text=True, timeout=300, check=False, env=env)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
